@@ -1,0 +1,1 @@
+"""Pure domain: models, scoring, geography. No I/O, no Textual."""

@@ -1,0 +1,287 @@
+"""The records of a register: suppliers, interconnections and risks.
+
+Field names are canonical: they are the JSON keys in the register file and the column
+headers of every spreadsheet the product reads or writes.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any, Literal
+
+import pycountry
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    computed_field,
+    model_validator,
+)
+
+from register.domain.geography import in_americas, parse_country
+from register.domain.labels import (
+    Category,
+    InterconnectionType,
+    normalise_certification,
+    parse_category,
+    parse_interconnection_type,
+)
+
+RECORD_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$"
+CROSS_REFERENCE_PATTERN = r"^[A-Z][A-Za-z0-9-]*:[A-Za-z0-9.]+:[A-Za-z0-9.()-]+$"
+
+
+def _split_list(separators: str):
+    pattern = re.compile(f"[{re.escape(separators)}]")
+
+    def split(value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in pattern.split(value) if part.strip()]
+        return value
+
+    return split
+
+
+def _json_text(value: Any) -> Any:
+    """Spreadsheet cells carry nested lists and objects as JSON text."""
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return None
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
+    return value
+
+
+def _none_if_blank(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _country(value: Any) -> Any:
+    return parse_country(value) if isinstance(value, str) else value
+
+
+def _category(value: Any) -> Any:
+    return parse_category(value) if isinstance(value, str) else value
+
+
+def _interconnection_type(value: Any) -> Any:
+    return parse_interconnection_type(value) if isinstance(value, str) else value
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if pycountry.currencies.get(alpha_3=code) is None:
+        raise ValueError(f"unknown ISO 4217 currency {value!r}")
+    return code
+
+
+def _unique(values: list[str]) -> list[str]:
+    return list(dict.fromkeys(values))
+
+
+RecordId = Annotated[str, Field(pattern=RECORD_ID_PATTERN, description="Stable record id: letters, digits, . _ / -")]
+CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
+Rating = Annotated[int, Field(ge=1, le=5)]
+OptionalDate = Annotated[date | None, BeforeValidator(_none_if_blank)]
+SemicolonList = Annotated[list[str], BeforeValidator(_split_list(";")), AfterValidator(_unique)]
+CrossReference = Annotated[str, Field(pattern=CROSS_REFERENCE_PATTERN, description="framework:version:id, e.g. NIST-CSF:2.0:GV.SC-07")]
+
+
+class _Record(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+
+
+class Supplier(_Record):
+    supplier_id: RecordId
+    name: str = Field(min_length=1, max_length=200)
+    hq_country: CountryCode
+    parent_country: Annotated[CountryCode | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="Country of the ultimate parent; defaults to hq_country"
+    )
+    category: Annotated[Category, BeforeValidator(_category)]
+    tier: int = Field(ge=1, le=3)
+    criticality: Rating
+    annual_spend: float | None = Field(default=None, ge=0)
+    currency: Annotated[str, AfterValidator(_currency)] = "USD"
+    contract_end: OptionalDate = None
+    certifications: Annotated[
+        list[str],
+        BeforeValidator(_split_list(";,")),
+        AfterValidator(lambda certs: _unique([normalise_certification(c) for c in certs])),
+    ] = Field(default_factory=list)
+    # ISO 28001 4.2–4.5: a security declaration from partners that are not exempt, and
+    # risk-based reviews whose results are kept.
+    security_declaration_on: OptionalDate = None
+    last_review_on: OptionalDate = None
+    next_review_on: OptionalDate = None
+    partner_evidence: str = Field(default="", max_length=2000)
+    notes: str = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _parent_defaults_to_hq(self) -> Supplier:
+        if self.parent_country is None:
+            self.parent_country = self.hq_country
+        return self
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def extra_hemispheric(self) -> bool:
+        """HQ or ultimate parent outside the Americas (UN M49 region 019)."""
+        return not in_americas(self.hq_country) or not in_americas(self.parent_country or self.hq_country)
+
+
+class Interconnection(_Record):
+    interconnection_id: RecordId
+    name: str = Field(min_length=1, max_length=200)
+    from_country: CountryCode
+    to_country: CountryCode
+    from_endpoint: str = Field(default="", max_length=200)
+    to_endpoint: str = Field(default="", max_length=200)
+    type: Annotated[InterconnectionType, BeforeValidator(_interconnection_type)]
+    capacity_mw: float | None = Field(default=None, gt=0)
+    voltage_kv: float | None = Field(default=None, gt=0)
+    operators: SemicolonList = Field(default_factory=list)
+    balancing_authorities: SemicolonList = Field(default_factory=list)
+    ict_suppliers: Annotated[list[RecordId], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
+        default_factory=list, description="Supplier ids this tie depends on (SCADA/EMS, relays, telecom)"
+    )
+    notes: str = Field(default="", max_length=4000)
+
+    @model_validator(mode="after")
+    def _crosses_a_border(self) -> Interconnection:
+        if self.from_country == self.to_country:
+            raise ValueError("from_country and to_country must differ: an interconnection crosses a border")
+        return self
+
+
+class CountermeasureType(StrEnum):
+    physical = "physical"
+    procedural = "procedural"
+    personnel = "personnel"
+    information = "information"
+    contractual = "contractual"
+
+
+class Countermeasure(_Record):
+    description: str = Field(min_length=1, max_length=500)
+    type: CountermeasureType
+    reduces: Literal["L", "C"] = Field(description="The factor it lowers: likelihood or consequence")
+    effectiveness: int = Field(ge=0, le=3, description="0 None, 1 Partial, 2 Substantial, 3 Strong")
+    evidence: str = Field(default="", max_length=500)
+    tested_on: OptionalDate = None
+
+
+class Treatment(StrEnum):
+    avoid = "avoid"
+    reduce = "reduce"
+    share = "share"
+    accept = "accept"
+
+
+class RiskStatus(StrEnum):
+    open = "open"
+    treating = "treating"
+    accepted = "accepted"
+    closed = "closed"
+
+
+class PlannedAction(_Record):
+    action: str = Field(min_length=1, max_length=500)
+    owner: str = ""
+    due_on: OptionalDate = None
+    done: bool = False
+
+
+class Acceptance(_Record):
+    decision: Literal["accepted", "rejected"]
+    approver: str = Field(min_length=1)
+    decided_on: date
+    expires_on: OptionalDate = None
+
+
+class Evidence(_Record):
+    ref: str = Field(min_length=1, max_length=1000, description="Path or URL")
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+    collected_on: OptionalDate = None
+
+
+class Risk(_Record):
+    risk_id: RecordId
+    subject_type: Literal["supplier", "interconnection"]
+    subject_id: RecordId
+    scenario: str = Field(min_length=1, max_length=1000, description="The threat scenario (ISO 28001 A.3.4)")
+    threat_source: str = Field(default="", max_length=500)
+    vulnerability: str = Field(default="", max_length=1000)
+    scope_ref: str = Field(default="", max_length=200)
+    likelihood: Rating = Field(description="Rated ignoring existing countermeasures")
+    likelihood_rationale: str = Field(default="", max_length=2000)
+    consequences: dict[Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")], Rating] = Field(
+        min_length=1, description="Consequence rating per category; overall consequence is the maximum"
+    )
+    consequence_rationale: str = Field(default="", max_length=2000)
+    countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    treatment: Annotated[Treatment | None, BeforeValidator(_none_if_blank)] = None
+    planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    owner: str = Field(default="", max_length=200)
+    acceptance: Annotated[Acceptance | None, BeforeValidator(_json_text)] = None
+    identified_on: OptionalDate = None
+    assessed_on: OptionalDate = None
+    next_review: OptionalDate = None
+    status: RiskStatus = RiskStatus.open
+    evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    criteria_refs: Annotated[list[CrossReference], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
+        default_factory=list
+    )
+    notes: str = Field(default="", max_length=4000)
+    # Written by the scoring method, never taken from input; kept so every score stays
+    # traceable to the method version that produced it.
+    inherent_score: int | None = None
+    inherent_band: str | None = None
+    residual_likelihood: int | None = None
+    residual_consequence: int | None = None
+    residual_score: int | None = None
+    residual_band: str | None = None
+    method_version: str | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def consequence(self) -> int:
+        """Overall consequence: the worst category, never the mean."""
+        return max(self.consequences.values())
+
+
+SCORE_FIELDS = (
+    "inherent_score",
+    "inherent_band",
+    "residual_likelihood",
+    "residual_consequence",
+    "residual_score",
+    "residual_band",
+    "method_version",
+)
+
+
+class RecordKind(StrEnum):
+    suppliers = "suppliers"
+    interconnections = "interconnections"
+    risks = "risks"
+
+
+MODELS: dict[RecordKind, type[_Record]] = {
+    RecordKind.suppliers: Supplier,
+    RecordKind.interconnections: Interconnection,
+    RecordKind.risks: Risk,
+}
+ID_FIELDS: dict[RecordKind, str] = {
+    RecordKind.suppliers: "supplier_id",
+    RecordKind.interconnections: "interconnection_id",
+    RecordKind.risks: "risk_id",
+}

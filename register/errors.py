@@ -1,0 +1,41 @@
+"""Errors a user can act on. Each carries one line that the CLI and the app show as is."""
+
+from __future__ import annotations
+
+
+class RegisterError(Exception):
+    """Base: the message is a complete sentence for the user."""
+
+    exit_code = 1
+
+
+class RegisterNotFound(RegisterError):
+    pass
+
+
+class RegisterExists(RegisterError):
+    pass
+
+
+class RegisterCorrupt(RegisterError):
+    pass
+
+
+class RegisterBusy(RegisterError):
+    pass
+
+
+class RecordNotFound(RegisterError):
+    pass
+
+
+class InvalidRecord(RegisterError):
+    """A record failed validation; `problems` maps field → reason."""
+
+    def __init__(self, message: str, problems: dict[str, str] | None = None):
+        super().__init__(message)
+        self.problems = problems or {}
+
+
+class UnreadableFile(RegisterError):
+    """A spreadsheet could not be read at all; nothing was written."""

@@ -1,0 +1,112 @@
+"""The append-only, hash-chained audit log.
+
+Each entry records who changed what and when, the changed fields with their before and after
+values, the hash of the record's state after the change, and the hash of the previous entry.
+Its own hash covers all of that, so editing, deleting or reordering any entry breaks the chain,
+and a record edited behind the log's back no longer matches its last logged state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from register.store.canonical import canonical_hash
+
+GENESIS = "0" * 64
+AUDIT_TABLE = "audit"
+SEQ_WIDTH = 9  # zero-padded keys keep the file's sorted order equal to the chain's order
+
+
+def seq_key(seq: int) -> str:
+    return str(seq).zfill(SEQ_WIDTH)
+
+
+def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    before = before or {}
+    after = after or {}
+    return {
+        name: {"before": before.get(name), "after": after.get(name)}
+        for name in sorted(set(before) | set(after))
+        if before.get(name) != after.get(name)
+    }
+
+
+def make_entry(
+    *, seq: int, prev: str, at: str, actor: str, kind: str, record_id: str,
+    before: dict[str, Any] | None, after: dict[str, Any] | None,
+) -> dict[str, Any]:
+    action = "create" if before is None else "delete" if after is None else "update"
+    entry = {
+        "seq": seq,
+        "at": at,
+        "actor": actor,
+        "kind": kind,
+        "record_id": record_id,
+        "action": action,
+        "changes": field_changes(before, after),
+        "state_hash": canonical_hash(after) if after is not None else None,
+        "prev": prev,
+    }
+    entry["hash"] = entry_hash(entry)
+    return entry
+
+
+def entry_hash(entry: dict[str, Any]) -> str:
+    return canonical_hash({k: v for k, v in entry.items() if k != "hash"})
+
+
+@dataclass(frozen=True)
+class AuditProblem:
+    where: str
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.problem}"
+
+
+def verify_chain(
+    audit: dict[str, dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]
+) -> list[AuditProblem]:
+    """Every problem with the chain itself and with records that stray from their last logged state."""
+    problems: list[AuditProblem] = []
+    prev = GENESIS
+    last_state: dict[tuple[str, str], str | None] = {}
+    for position, key in enumerate(sorted(audit), start=1):
+        entry = audit[key]
+        where = f"audit entry {key.lstrip('0') or '0'}"
+        if not isinstance(entry, dict):
+            problems.append(AuditProblem(where, "is not an audit entry"))
+            continue
+        if entry.get("seq") != position or key != seq_key(position):
+            problems.append(AuditProblem(where, f"out of sequence (expected entry {position}): an entry was deleted, inserted or moved"))
+        if entry.get("prev") != prev:
+            problems.append(AuditProblem(where, "does not link to the entry before it: the chain was broken by a deletion or reordering"))
+        if entry.get("hash") != entry_hash(entry):
+            problems.append(AuditProblem(where, "content does not match its hash: the entry was edited"))
+        prev = entry.get("hash", "")
+        last_state[(str(entry.get("kind")), str(entry.get("record_id")))] = entry.get("state_hash")
+
+    for kind, rows in sorted(records.items()):
+        for record_id, record in sorted(rows.items()):
+            logged = last_state.pop((kind, record_id), None)
+            where = f"{kind} {record_id}"
+            if logged is None:
+                problems.append(AuditProblem(where, "has no audit entry for its current state (added or restored outside the register)"))
+            elif canonical_hash(record) != logged:
+                problems.append(AuditProblem(where, "differs from its last logged state: it was edited outside the register"))
+    for (kind, record_id), state in sorted(last_state.items(), key=lambda item: item[0]):
+        if state is not None:
+            problems.append(AuditProblem(f"{kind} {record_id}", "is in the audit log but missing from the register: it was deleted outside the register"))
+    return problems
+
+
+def head(audit: dict[str, dict[str, Any]]) -> str:
+    if not audit:
+        return GENESIS
+    return audit[max(audit)].get("hash", "")
+
+
+def entries(audit: dict[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for key in sorted(audit):
+        yield audit[key]

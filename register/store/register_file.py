@@ -1,0 +1,285 @@
+"""One register file: TinyDB over an atomic, canonical, cross-process-locked storage.
+
+Every change happens inside `RegisterFile.transaction()`: it takes the file lock, re-reads the
+file if another process replaced it since we last looked (TinyDB would otherwise keep serving
+its stale copy and lose their changes), stages the record changes, appends one audit entry per
+change, and commits everything with a single atomic replace of the file. A crash at any
+instant leaves the old register or the new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Iterator
+
+import orjson
+from filelock import FileLock, Timeout
+from tinydb import Storage, TinyDB
+from tinydb.table import Document, Table
+
+from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
+from register.store import audit
+from register.store.canonical import document_bytes
+
+SCHEMA_VERSION = 1
+META_TABLE = "register"
+META_ID = "meta"
+LOCK_TIMEOUT_SECONDS = 30.0
+
+Document_ = dict[str, dict[str, dict[str, Any]]]
+
+# Migrations from schema version N to N + 1, applied on read; a write stores the new version.
+MIGRATIONS: dict[int, Any] = {}
+
+
+class _RecordTable(Table):
+    """Documents keyed by their record id ("SUP-001"), not by TinyDB's running integers."""
+
+    document_id_class = str
+
+    def _get_next_id(self) -> Any:  # pragma: no cover - every insert names its id
+        raise RuntimeError("register records are always inserted with their own id")
+
+
+class _AtomicStorage(Storage):
+    """Holds the parsed file in memory; reloads only when the file on disk was replaced."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._data: Document_ | None = None
+        self._stamp: tuple[int, int, int] | None = None
+        self.writable = False
+
+    def _disk_stamp(self) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
+    def refresh(self) -> None:
+        stamp = self._disk_stamp()
+        if stamp is None:
+            raise RegisterNotFound(f"no register at {self.path} (create one with: register init {self.path})")
+        if self._data is None or stamp != self._stamp:
+            self._data = _parse(self.path, self.path.read_bytes())
+            self._stamp = stamp
+
+    def read(self) -> Document_:
+        if not self.writable:
+            self.refresh()
+        assert self._data is not None
+        return self._data
+
+    def write(self, data: Document_) -> None:
+        if not self.writable:
+            raise RuntimeError("register writes happen inside a transaction")
+        self._data = data
+
+    def forget(self) -> None:
+        self._data = None
+        self._stamp = None
+
+    def flush(self) -> None:
+        assert self._data is not None
+        _atomic_write(self.path, document_bytes(self._data))
+        self._stamp = self._disk_stamp()
+
+
+def _parse(path: Path, raw: bytes) -> Document_:
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError as exc:
+        raise RegisterCorrupt(f"{path} is not a register file: invalid JSON ({exc})") from None
+    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+        raise RegisterCorrupt(f"{path} is not a register file: expected tables of records")
+    meta = data.get(META_TABLE, {}).get(META_ID)
+    if not isinstance(meta, dict) or not isinstance(meta.get("schema_version"), int):
+        raise RegisterCorrupt(f"{path} is not a register file: no schema_version")
+    version = meta["schema_version"]
+    if version > SCHEMA_VERSION:
+        raise RegisterCorrupt(f"{path} uses schema version {version}; this register program reads up to {SCHEMA_VERSION}: upgrade it")
+    while version < SCHEMA_VERSION:
+        data = MIGRATIONS[version](data)
+        version += 1
+    return data
+
+
+def _atomic_write(path: Path, payload: bytes) -> None:
+    directory = path.parent
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def _remove_stale_temporaries(path: Path) -> None:
+    """Temporaries left by a writer killed mid-commit; safe to delete while we hold the lock."""
+    for leftover in path.parent.glob(f".{path.name}.*.tmp"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()
+
+
+class Transaction:
+    """Staged changes to one register; committed atomically with their audit entries."""
+
+    def __init__(self, db: TinyDB, actor: str, at: str):
+        self._db = db
+        self._actor = actor
+        self._at = at
+        self._pending: dict[tuple[str, str], tuple[dict | None, dict | None]] = {}
+
+    def _committed(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        return self._db.storage.read().get(kind, {}).get(record_id)
+
+    def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
+        if (kind, record_id) in self._pending:
+            return self._pending[(kind, record_id)][1]
+        return self._committed(kind, record_id)
+
+    def records(self, kind: str) -> dict[str, dict[str, Any]]:
+        merged = dict(self._db.storage.read().get(kind, {}))
+        for (k, record_id), (_, after) in self._pending.items():
+            if k != kind:
+                continue
+            if after is None:
+                merged.pop(record_id, None)
+            else:
+                merged[record_id] = after
+        return merged
+
+    def put(self, kind: str, record_id: str, record: dict[str, Any]) -> str:
+        """Stage a record; returns "created", "updated" or "unchanged"."""
+        current = self.get(kind, record_id)
+        if current == record:
+            return "unchanged"
+        before = self._pending.get((kind, record_id), (self._committed(kind, record_id), None))[0]
+        self._pending[(kind, record_id)] = (before, record)
+        return "created" if current is None else "updated"
+
+    def delete(self, kind: str, record_id: str) -> bool:
+        if self.get(kind, record_id) is None:
+            return False
+        before = self._pending.get((kind, record_id), (self._committed(kind, record_id), None))[0]
+        self._pending[(kind, record_id)] = (before, None)
+        return True
+
+    @property
+    def changed(self) -> bool:
+        return any(before != after for before, after in self._pending.values())
+
+    def _apply(self) -> None:
+        by_kind: dict[str, list[tuple[str, dict | None, dict | None]]] = {}
+        for (kind, record_id), (before, after) in self._pending.items():
+            if before != after:
+                by_kind.setdefault(kind, []).append((record_id, before, after))
+        audit_table = self._db.table(audit.AUDIT_TABLE)
+        log = self._db.storage.read().get(audit.AUDIT_TABLE, {})
+        seq = len(log)
+        prev = audit.head(log)
+        new_entries: list[Document] = []
+        for kind in sorted(by_kind):
+            changes = sorted(by_kind[kind], key=lambda change: change[0])
+            table = self._db.table(kind)
+            replaced = [record_id for record_id, before, _ in changes if before is not None]
+            if replaced:
+                table.remove(doc_ids=replaced)
+            table.insert_multiple(
+                Document(after, doc_id=record_id) for record_id, _, after in changes if after is not None
+            )
+            for record_id, before, after in changes:
+                seq += 1
+                entry = audit.make_entry(
+                    seq=seq, prev=prev, at=self._at, actor=self._actor, kind=kind,
+                    record_id=record_id, before=before, after=after,
+                )
+                prev = entry["hash"]
+                new_entries.append(Document(entry, doc_id=audit.seq_key(seq)))
+        audit_table.insert_multiple(new_entries)
+
+
+class RegisterFile:
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+        self.path = Path(path)
+        self._lock = FileLock(f"{self.path}.lock", timeout=lock_timeout)
+        self._storage = _AtomicStorage(self.path)
+        self._db = TinyDB(storage=lambda: self._storage)
+        self._db.table_class = _RecordTable
+
+    @classmethod
+    def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, actor: str, at: str) -> RegisterFile:
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise RegisterNotFound(f"cannot create {target}: folder {target.parent} does not exist")
+        register = cls(target)
+        with register._locked():
+            if target.exists():
+                raise RegisterExists(f"{target} already exists; refusing to overwrite it")
+            register._storage._data = {META_TABLE: {}, audit.AUDIT_TABLE: {}}
+            register._storage.writable = True
+            try:
+                tx = Transaction(register._db, actor, at)
+                tx.put(META_TABLE, META_ID, {**meta, "schema_version": SCHEMA_VERSION})
+                tx._apply()
+                register._storage.flush()
+            finally:
+                register._storage.writable = False
+        return register
+
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        try:
+            self._lock.acquire()
+        except Timeout:
+            raise RegisterBusy(f"{self.path} is locked by another process; try again in a moment") from None
+        try:
+            yield
+        finally:
+            self._lock.release()
+
+    def document(self) -> Document_:
+        """The whole register as last committed (re-read only if the file was replaced)."""
+        self._storage.refresh()
+        assert self._storage._data is not None
+        return self._storage._data
+
+    def table(self, kind: str) -> dict[str, dict[str, Any]]:
+        return self.document().get(kind, {})
+
+    def meta(self) -> dict[str, Any]:
+        return self.table(META_TABLE)[META_ID]
+
+    @contextlib.contextmanager
+    def transaction(self, *, actor: str, at: str) -> Iterator[Transaction]:
+        with self._locked():
+            _remove_stale_temporaries(self.path)
+            self._storage.refresh()
+            tx = Transaction(self._db, actor, at)
+            yield tx
+            if not tx.changed:
+                return
+            self._storage.writable = True
+            try:
+                tx._apply()
+                self._storage.flush()
+            except BaseException:
+                # The in-memory copy may hold half-applied changes: drop it, re-read next time.
+                self._storage.forget()
+                raise
+            finally:
+                self._storage.writable = False
