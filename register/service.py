@@ -136,6 +136,7 @@ class RegisterService:
         self._file = register
         self.actor = actor or default_actor()
         self._clock = clock
+        self._method: tuple[dict[str, Any], Method] | None = None
         self._file.document()  # fail early on a missing or broken file
 
     # --- opening ---------------------------------------------------------------------
@@ -170,7 +171,11 @@ class RegisterService:
     # --- reading ---------------------------------------------------------------------
     @property
     def method(self) -> Method:
-        return Method.model_validate(self._file.meta()["method"])
+        """The register's scoring method (validated once per version of the file read)."""
+        source = self._file.meta()["method"]
+        if self._method is None or self._method[0] is not source:
+            self._method = (source, Method.model_validate(source))
+        return self._method[1]
 
     def stored(self, kind: RecordKind | str) -> dict[str, dict[str, Any]]:
         """Stored records of a kind keyed by id (JSON form; treat as read-only)."""

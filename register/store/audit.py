@@ -22,11 +22,10 @@ def seq_key(seq: int) -> str:
     return str(seq).zfill(SEQ_WIDTH)
 
 
-def field_changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
-    before = before or {}
-    after = after or {}
+def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """Changed fields as {field: [before, after]}; a field absent on one side is null there."""
     return {
-        name: {"before": before.get(name), "after": after.get(name)}
+        name: [before.get(name), after.get(name)]
         for name in sorted(set(before) | set(after))
         if before.get(name) != after.get(name)
     }
@@ -36,18 +35,16 @@ def make_entry(
     *, seq: int, prev: str, at: str, actor: str, kind: str, record_id: str,
     before: dict[str, Any] | None, after: dict[str, Any] | None,
 ) -> dict[str, Any]:
-    action = "create" if before is None else "delete" if after is None else "update"
-    entry = {
-        "seq": seq,
-        "at": at,
-        "actor": actor,
-        "kind": kind,
-        "record_id": record_id,
-        "action": action,
-        "changes": field_changes(before, after),
-        "state_hash": canonical_hash(after) if after is not None else None,
-        "prev": prev,
-    }
+    """A create carries the new record whole, a delete the removed one, an update the changed fields."""
+    entry: dict[str, Any] = {"seq": seq, "at": at, "actor": actor, "kind": kind, "record_id": record_id}
+    if before is None:
+        entry.update(action="create", after=after)
+    elif after is None:
+        entry.update(action="delete", before=before)
+    else:
+        entry.update(action="update", changes=field_changes(before, after))
+    entry["state_hash"] = canonical_hash(after) if after is not None else None
+    entry["prev"] = prev
     entry["hash"] = entry_hash(entry)
     return entry
 
@@ -104,7 +101,9 @@ def verify_chain(
 def head(audit: dict[str, dict[str, Any]]) -> str:
     if not audit:
         return GENESIS
-    return audit[max(audit)].get("hash", "")
+    # Keys run 1..n without gaps in an intact log; fall back to the largest key otherwise.
+    last = audit.get(seq_key(len(audit))) or audit[max(audit)]
+    return last.get("hash", "")
 
 
 def entries(audit: dict[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from typing import Any
+from bisect import bisect_left
+from typing import Any, Iterable
 
 import orjson
 
@@ -18,25 +19,92 @@ def canonical_hash(value: Any) -> str:
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
-def document_bytes(document: dict[str, dict[str, Any]]) -> bytes:
-    """The register file's layout: one line per record, tables and ids in sorted order.
+SEGMENT = 512  # records per cached chunk: small enough to re-join cheaply, few enough to write fast
 
-    One record per line keeps a register diffable in git (a changed record is a changed
+
+class _EncodedTable:
+    """One table's records encoded as lines in sorted-id order, cached in fixed-size segments."""
+
+    def __init__(self, rows: dict[str, Any]):
+        self.ids = sorted(rows)
+        self.lines = {doc_id: _line(doc_id, rows[doc_id]) for doc_id in self.ids}
+        self.segments: list[bytes | None] = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
+
+    def update(self, rows: dict[str, Any], doc_ids: set[str]) -> None:
+        created = [doc_id for doc_id in doc_ids if doc_id in rows and doc_id not in self.lines]
+        deleted = [doc_id for doc_id in doc_ids if doc_id not in rows and doc_id in self.lines]
+        for doc_id in doc_ids:
+            if doc_id in rows:
+                self.lines[doc_id] = _line(doc_id, rows[doc_id])
+            else:
+                self.lines.pop(doc_id, None)
+        if deleted or (created and self.ids and min(created) < self.ids[-1]):
+            # The sorted order shifted under existing segments: rebuild them all.
+            self.ids = sorted(rows)
+            self.segments = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
+            return
+        if created:  # appended at the end, like audit entries and rising record ids
+            self.ids.extend(sorted(created))
+            self.segments.extend([None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT - len(self.segments)))
+        for doc_id in doc_ids:
+            if doc_id in rows:
+                self.segments[bisect_left(self.ids, doc_id) // SEGMENT] = None
+
+    def chunks(self) -> list[bytes]:
+        for index, segment in enumerate(self.segments):
+            if segment is None:
+                ids = self.ids[index * SEGMENT:(index + 1) * SEGMENT]
+                self.segments[index] = b",".join(map(self.lines.__getitem__, ids))
+        return self.segments  # type: ignore[return-value]
+
+
+def _line(doc_id: str, record: Any) -> bytes:
+    return b"\n  " + orjson.dumps(doc_id) + b": " + orjson.dumps(record, option=_OPTIONS)
+
+
+class EncodedDocument:
+    """The register file's bytes, kept between commits so a commit re-encodes only its changes.
+
+    Valid only while every change to the document is reported to `invalidate`, which the store
+    guarantees: records change only inside a transaction. Layout: one line per record, tables
+    and ids in sorted order — a register diffs cleanly in git (a changed record is a changed
     line) without the size and time of fully indented JSON.
     """
-    out = bytearray(b"{\n")
-    tables = sorted(document)
-    for t_index, table in enumerate(tables):
-        out += orjson.dumps(table) + b": {"
-        rows = document[table]
-        ids = sorted(rows)
-        for r_index, doc_id in enumerate(ids):
-            out += b"\n  " + orjson.dumps(doc_id) + b": " + orjson.dumps(rows[doc_id], option=_OPTIONS)
-            if r_index < len(ids) - 1:
-                out += b","
-        out += b"\n}" if ids else b"}"
-        if t_index < len(tables) - 1:
-            out += b","
-        out += b"\n"
-    out += b"}\n"
-    return bytes(out)
+
+    def __init__(self) -> None:
+        self._tables: dict[str, _EncodedTable] = {}
+        self._dirty: dict[str, set[str]] = {}
+
+    def clear(self) -> None:
+        self._tables.clear()
+        self._dirty.clear()
+
+    def invalidate(self, keys: Iterable[tuple[str, str]]) -> None:
+        for table, doc_id in keys:
+            self._dirty.setdefault(table, set()).add(doc_id)
+
+    def chunks(self, document: dict[str, dict[str, Any]]) -> list[bytes]:
+        out: list[bytes] = [b"{\n"]
+        names = sorted(document)
+        for index, name in enumerate(names):
+            rows = document[name]
+            encoded = self._tables.get(name)
+            if encoded is None:
+                encoded = self._tables[name] = _EncodedTable(rows)
+            elif name in self._dirty:
+                encoded.update(rows, self._dirty[name])
+            out.append(orjson.dumps(name) + b": {")
+            segments = encoded.chunks()
+            for s_index, segment in enumerate(segments):
+                out.append(segment)
+                if s_index < len(segments) - 1:
+                    out.append(b",")
+            out.append(b"\n}" if rows else b"}")
+            out.append(b",\n" if index < len(names) - 1 else b"\n")
+        out.append(b"}\n")
+        self._dirty.clear()
+        return out
+
+
+def document_bytes(document: dict[str, dict[str, Any]]) -> bytes:
+    return b"".join(EncodedDocument().chunks(document))

@@ -10,10 +10,11 @@ instant leaves the old register or the new one, never a mix.
 from __future__ import annotations
 
 import contextlib
+import gc
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 import orjson
 from filelock import FileLock, Timeout
@@ -22,7 +23,7 @@ from tinydb.table import Document, Table
 
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
-from register.store.canonical import document_bytes
+from register.store.canonical import EncodedDocument
 
 SCHEMA_VERSION = 1
 META_TABLE = "register"
@@ -43,6 +44,15 @@ class _RecordTable(Table):
     def _get_next_id(self) -> Any:  # pragma: no cover - every insert names its id
         raise RuntimeError("register records are always inserted with their own id")
 
+    def _update_table(self, updater: Any) -> None:
+        # TinyDB's version copies the whole table twice per operation to convert ids between
+        # int and str; ours are str on disk and in memory, so update in place: a commit then
+        # costs what it changes, not what the register holds.
+        tables = self._storage.read()
+        updater(tables.setdefault(self.name, {}))
+        self._storage.write(tables)
+        self.clear_cache()
+
 
 class _AtomicStorage(Storage):
     """Holds the parsed file in memory; reloads only when the file on disk was replaced."""
@@ -51,6 +61,7 @@ class _AtomicStorage(Storage):
         self.path = path
         self._data: Document_ | None = None
         self._stamp: tuple[int, int, int] | None = None
+        self._encoded = EncodedDocument()
         self.writable = False
 
     def _disk_stamp(self) -> tuple[int, int, int] | None:
@@ -67,6 +78,7 @@ class _AtomicStorage(Storage):
         if self._data is None or stamp != self._stamp:
             self._data = _parse(self.path, self.path.read_bytes())
             self._stamp = stamp
+            self._encoded.clear()
 
     def read(self) -> Document_:
         if not self.writable:
@@ -82,18 +94,28 @@ class _AtomicStorage(Storage):
     def forget(self) -> None:
         self._data = None
         self._stamp = None
+        self._encoded.clear()
 
-    def flush(self) -> None:
+    def flush(self, changed: Iterable[tuple[str, str]]) -> None:
+        """Write the whole document atomically; only the records in `changed` are re-encoded."""
         assert self._data is not None
-        _atomic_write(self.path, document_bytes(self._data))
+        self._encoded.invalidate(changed)
+        _atomic_write(self.path, self._encoded.chunks(self._data))
         self._stamp = self._disk_stamp()
 
 
 def _parse(path: Path, raw: bytes) -> Document_:
+    # Parsing allocates one object per field of every record; left on, the cyclic collector
+    # re-scans the growing tree again and again and triples the time to open a large register.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise RegisterCorrupt(f"{path} is not a register file: invalid JSON ({exc})") from None
+    finally:
+        if collecting:
+            gc.enable()
     if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
         raise RegisterCorrupt(f"{path} is not a register file: expected tables of records")
     meta = data.get(META_TABLE, {}).get(META_ID)
@@ -108,12 +130,12 @@ def _parse(path: Path, raw: bytes) -> Document_:
     return data
 
 
-def _atomic_write(path: Path, payload: bytes) -> None:
+def _atomic_write(path: Path, payload: list[bytes]) -> None:
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+            handle.writelines(payload)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -183,7 +205,8 @@ class Transaction:
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
 
-    def _apply(self) -> None:
+    def _apply(self) -> list[tuple[str, str]]:
+        """Apply the staged changes and their audit entries; returns the (table, id) keys written."""
         by_kind: dict[str, list[tuple[str, dict | None, dict | None]]] = {}
         for (kind, record_id), (before, after) in self._pending.items():
             if before != after:
@@ -211,6 +234,8 @@ class Transaction:
                 prev = entry["hash"]
                 new_entries.append(Document(entry, doc_id=audit.seq_key(seq)))
         audit_table.insert_multiple(new_entries)
+        written = [(kind, record_id) for kind, changes in by_kind.items() for record_id, _, _ in changes]
+        return written + [(audit.AUDIT_TABLE, entry.doc_id) for entry in new_entries]
 
 
 class RegisterFile:
@@ -235,8 +260,7 @@ class RegisterFile:
             try:
                 tx = Transaction(register._db, actor, at)
                 tx.put(META_TABLE, META_ID, {**meta, "schema_version": SCHEMA_VERSION})
-                tx._apply()
-                register._storage.flush()
+                register._storage.flush(tx._apply())
             finally:
                 register._storage.writable = False
         return register
@@ -275,8 +299,7 @@ class RegisterFile:
                 return
             self._storage.writable = True
             try:
-                tx._apply()
-                self._storage.flush()
+                self._storage.flush(tx._apply())
             except BaseException:
                 # The in-memory copy may hold half-applied changes: drop it, re-read next time.
                 self._storage.forget()
