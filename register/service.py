@@ -495,6 +495,7 @@ class RegisterService:
         auditor workbook's Reviews sheet: enough to recompute each share from the counts and weights."""
         names = {("supplier", s["supplier_id"]): s["name"] for s in self.stored(RecordKind.suppliers).values()}
         names |= {("interconnection", i["interconnection_id"]): i["name"] for i in self.stored(RecordKind.interconnections).values()}
+        labels = {c.id: c.labels.en for c in self.catalogue.categories} | {"overall": "Overall"}
         rows: list[dict[str, Any]] = []
         for review in sorted(self.reviews(), key=lambda r: (r.subject_type, r.subject_id, r.reviewed_on, r.review_id)):
             gap_ids = {g.criterion_id for g in gaps(review)}
@@ -506,7 +507,7 @@ class RegisterService:
                     "review_id": review.review_id, "reviewed_on": review.reviewed_on.isoformat(),
                     "reviewer": review.reviewer, "status": review.status, "catalogue_version": review.catalogue_version,
                     "category": category,
-                    "category_label": self.catalogue.category(category).labels.en if category != "overall" else "Overall",
+                    "category_label": labels.get(category, category),
                     **{k: v for k, v in figures.as_dict().items() if k != "counts"}, **figures.counts,
                     "gaps": sum(1 for r in review.ratings if r.criterion_id in gap_ids and category in ("overall", r.category)),
                 })

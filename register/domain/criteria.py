@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -83,20 +83,21 @@ class CriteriaCatalogue(BaseModel):
         return self
 
     def criterion(self, criterion_id: str) -> Criterion:
-        for criterion in self.criteria:
-            if criterion.id == criterion_id:
-                return criterion
-        raise KeyError(criterion_id)
+        return _by_id(self.criteria, criterion_id)
 
     def category(self, category_id: str) -> CriteriaCategory:
-        for category in self.categories:
-            if category.id == category_id:
-                return category
-        raise KeyError(category_id)
+        return _by_id(self.categories, category_id)
 
     def applicable(self, subject_type: str, category: Category | None = None, serves_interconnection: bool = False) -> list[Criterion]:
         """Criteria that apply to a subject, in catalogue order."""
         return [c for c in self.criteria if c.applies(subject_type, category, serves_interconnection)]
+
+
+def _by_id(items: tuple[Any, ...], wanted: str) -> Any:
+    found = next((item for item in items if item.id == wanted), None)
+    if found is None:
+        raise KeyError(wanted)
+    return found
 
 
 @cache
