@@ -280,11 +280,15 @@ def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: s
 @click.option("--supplier", required=True, metavar="ID", help="The supplier to prepare it for.")
 @click.option("--lang", type=click.Choice(("en", "es", "fr")), default="en", show_default=True, help="Language of the workbook.")
 @db_option
-def questionnaire(out: Path, supplier: str, lang: str, db: str | None) -> None:
+@json_option
+def questionnaire(out: Path, supplier: str, lang: str, db: str | None, as_json: bool) -> None:
     """Write a security questionnaire workbook (.xlsx) for a supplier to fill in."""
     from register.io.questionnaire import write_questionnaire
 
     count = write_questionnaire(_open(db), out, supplier, lang)
+    if as_json:
+        _print_json({"path": str(out), "supplier_id": supplier, "lang": lang, "criteria": count})
+        return
     click.echo(f"wrote {out} with {count} criteria for {supplier} ({lang}); read it back with: register import {out} --kind review --supplier {supplier}")
 
 

@@ -300,6 +300,9 @@ class RegisterService:
         if kind is RecordKind.suppliers:
             users += [iid for iid, r in sorted(tx.records(RecordKind.interconnections.value).items())
                       if record_id in r.get("ict_suppliers", [])]
+        # issue 7: the kept results of partner reviews (ISO 28001 4.5) keep their subject.
+        users += [rid for rid, r in sorted(tx.records(REVIEWS_TABLE).items())
+                  if r["subject_type"] == subject_type and r["subject_id"] == record_id]
         return users
 
     def import_rows(
@@ -400,7 +403,7 @@ class RegisterService:
         subject, day and reviewer are not stored twice. A completed review of a supplier sets its
         last review date and its next one from the method's interval for its worst residual band.
         """
-        answers = answers or {}
+        answers = _checked_answers(answers or {})
         blank = blank_ratings(self.applicable_criteria(subject_type, subject_id))
         stray = sorted(set(answers) - {r.criterion_id for r in blank})
         if stray:
@@ -422,6 +425,7 @@ class RegisterService:
 
     def rate(self, review_id: str, answers: dict[str, dict[str, Any]]) -> Review:
         """Change ratings, evidence or notes of criteria in a recorded review."""
+        answers = _checked_answers(answers)
         with self._file.transaction(actor=self.actor, at=self._now()) as tx:
             review = self.review(review_id)
             unknown = sorted(set(answers) - {r.criterion_id for r in review.ratings})
@@ -512,6 +516,15 @@ class RegisterService:
                     "gaps": sum(1 for r in review.ratings if r.criterion_id in gap_ids and category in ("overall", r.category)),
                 })
         return rows
+
+
+def _checked_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Answers may set a criterion's rating, evidence and note; the rest comes from the catalogue."""
+    for criterion_id, answer in answers.items():
+        extra = sorted(set(answer) - {"rating", "evidence", "note"})
+        if extra:
+            raise InvalidRecord(f"an answer to {criterion_id} may give rating, evidence and note, not {', '.join(extra)}")
+    return answers
 
 
 def _valid_review(data: dict[str, Any]) -> Review:

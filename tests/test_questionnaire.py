@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -187,6 +188,16 @@ def test_questionnaire_command_writes_each_language(service, tmp_path):
         assert result.exit_code == 0, result.output
         sheet = openpyxl.load_workbook(out)[sheet_name]
         assert sheet.data_validations.dataValidation[0].formula1.startswith(f'"{first_answer},')
+
+
+def test_questionnaire_json_output_and_headless_imports(service, tmp_path):
+    out = tmp_path / "q.xlsx"
+    result = CliRunner().invoke(cli, ["questionnaire", str(out), "--supplier", "SUP-7", "--db", str(service.path), "--json"])
+    assert orjson.loads(result.output) == {"path": str(out), "supplier_id": "SUP-7", "lang": "en",
+                                           "criteria": len(service.applicable_criteria("supplier", "SUP-7"))}
+    probe = ("import sys, register.cli, register.io.questionnaire, register.domain.reviews; "
+             "sys.exit(1 if any(m == 'textual' or m.startswith('textual.') for m in sys.modules) else 0)")
+    assert subprocess.run([sys.executable, "-c", probe], cwd=Path(__file__).resolve().parents[1]).returncode == 0
 
 
 def test_questionnaire_for_another_supplier_is_refused(service, spanish):

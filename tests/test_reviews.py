@@ -189,6 +189,10 @@ def test_the_same_answers_twice_are_recorded_once_and_bad_input_is_refused(servi
         service.record_review("supplier", "SUP-1", {"SEAL-01": {"rating": "met"}})
     with pytest.raises(RegisterError, match="no supplier"):
         service.record_review("supplier", "NOPE", {})
+    with pytest.raises(InvalidRecord, match="not weight"):
+        service.record_review("supplier", "SUP-1", {"GOV-01": {"rating": "met", "weight": 5}})
+    with pytest.raises(RegisterError, match=f"still referenced by {first[1].review_id}"):
+        service.delete(RecordKind.suppliers, "SUP-1")
 
 
 def _review_with_gap(service: RegisterService) -> Review:
