@@ -47,6 +47,12 @@ def _open(db: str | None) -> RegisterService:
     return RegisterService.open(_db_path(db), actor=click.get_current_context().obj.get("actor"))
 
 
+def review_import_options(command: Any) -> Any:
+    """Options of `import --kind review` (issue 7)."""
+    command = click.option("--reviewer", metavar="NAME", help="With --kind review: who reviewed the answers (default: --actor).")(command)
+    return click.option("--supplier", metavar="ID", help="With --kind review: the supplier the questionnaire is from.")(command)
+
+
 db_option = click.option(
     "--db", "db", metavar="PATH", envvar="REGISTER_PATH", show_envvar=True,
     help="Register file (default: REGISTER_PATH, else register.json in the per-user data folder).",
@@ -83,13 +89,18 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
 @cli.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-@click.option("--kind", type=click.Choice(KINDS), help="What the file holds (default: guessed from its id column).")
+@click.option("--kind", type=click.Choice(KINDS + ("review",)), help="What the file holds (default: guessed from its id column).")
 @click.option("--sheet", help="Worksheet to read (default: the first).")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--strict", is_flag=True, help="Write nothing if any row is rejected.")
+@review_import_options  # issue 7: --kind review --supplier ID [--reviewer NAME]
 @json_option
-def import_(file: Path, db: str | None, kind: str | None, sheet: str | None, dry_run: bool, strict: bool, as_json: bool) -> None:
-    """Import suppliers, interconnections or risks from a .csv or .xlsx FILE (upsert by id)."""
+def import_(file: Path, db: str | None, kind: str | None, sheet: str | None, dry_run: bool, strict: bool, as_json: bool,
+            supplier: str | None, reviewer: str | None) -> None:
+    """Import suppliers, interconnections or risks from a .csv or .xlsx FILE (upsert by id),
+    or a filled-in supplier questionnaire with --kind review --supplier ID."""
+    if kind == "review":  # issue 7: questionnaire round trip, see _import_review
+        _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
     from register.io.importer import import_file
 
@@ -235,6 +246,124 @@ def demo(obj: dict, path: Path | None, summary: bool) -> None:
 
     service = build_demo(path or demo_register_path(), actor=obj.get("actor"))
     _summarise(service, as_json=False)
+
+
+# --- performance reviews and questionnaires (issue 7) -----------------------------------
+def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: str | None, dry_run: bool, as_json: bool) -> NoReturn:
+    from register.io.questionnaire import import_questionnaire
+
+    if not supplier:
+        _fail("--kind review needs --supplier ID (the supplier the questionnaire is from)", EXIT_USAGE)
+    report = import_questionnaire(_open(db), file, supplier, reviewer=reviewer, dry_run=dry_run)
+    if as_json:
+        _print_json(report.as_dict())
+    else:
+        verb = "would record" if dry_run else "recorded"
+        if report.review_id is None:
+            click.echo(f"no usable answer in {report.total} rows; no review recorded")
+        elif report.outcome == "unchanged":
+            click.echo(f"the same answers are already recorded in review {report.review_id}; nothing written")
+        else:
+            share = report.conformance["conformance"] if report.conformance else None
+            click.echo(f"{verb} review {report.review_id} of {supplier} ({report.review_status}): {report.accepted} of "
+                       f"{report.total} rows answered; {report.rejected} rejected; conformance "
+                       f"{'n/a' if share is None else f'{share:.1%}'}")
+        for reject in report.rejects:
+            click.echo(f"  row {reject.row} [{reject.id or '-'}] {reject.reason}")
+        if report.missing:
+            click.echo(f"  not in the file: {', '.join(report.missing)}")
+    sys.exit(EXIT_REJECTS if report.rejects else EXIT_OK)
+
+
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--supplier", required=True, metavar="ID", help="The supplier to prepare it for.")
+@click.option("--lang", type=click.Choice(("en", "es", "fr")), default="en", show_default=True, help="Language of the workbook.")
+@db_option
+@json_option
+def questionnaire(out: Path, supplier: str, lang: str, db: str | None, as_json: bool) -> None:
+    """Write a security questionnaire workbook (.xlsx) for a supplier to fill in."""
+    from register.io.questionnaire import write_questionnaire
+
+    count = write_questionnaire(_open(db), out, supplier, lang)
+    if as_json:
+        _print_json({"path": str(out), "supplier_id": supplier, "lang": lang, "criteria": count})
+        return
+    click.echo(f"wrote {out} with {count} criteria for {supplier} ({lang}); read it back with: register import {out} --kind review --supplier {supplier}")
+
+
+@cli.group()
+def review() -> None:
+    """Performance reviews of suppliers and interconnections (ISO 28001 4.5)."""
+
+
+@review.command(name="list")
+@click.option("--subject", metavar="ID", help="Only reviews of this supplier or interconnection.")
+@db_option
+@json_option
+def review_list(subject: str | None, db: str | None, as_json: bool) -> None:
+    """List reviews with their overall conformance and gap count."""
+    service = _open(db)
+    rows = []
+    for item in service.reviews(subject_id=subject):
+        summary = service.review_summary(item.review_id)
+        rows.append({key: summary[key] for key in ("review_id", "subject_type", "subject_id", "reviewed_on", "reviewer", "status")}
+                    | {"conformance": summary["conformance"]["conformance"], "gaps": len(summary["gaps"])})
+    if as_json:
+        _print_json(rows)
+        return
+    _print_table(["review_id", "subject_id", "reviewed_on", "reviewer", "status", "conformance", "gaps"], rows)
+
+
+@review.command(name="show")
+@click.argument("review_id")
+@db_option
+@json_option
+def review_show(review_id: str, db: str | None, as_json: bool) -> None:
+    """Show one review: conformance per category, gaps and every rating."""
+    service = _open(db)
+    summary = service.review_summary(review_id)
+    if as_json:
+        _print_json(summary)
+        return
+
+    def percent(figures: dict[str, Any]) -> str:
+        return "n/a" if figures["conformance"] is None else f"{figures['conformance']:.1%}"
+
+    click.echo(f"{summary['review_id']}: {summary['subject_type']} {summary['subject_id']} on {summary['reviewed_on']} "
+               f"by {summary['reviewer']} ({summary['status']}; catalogue {summary['catalogue_version']})")
+    click.echo(f"overall conformance {percent(summary['conformance'])} "
+               f"({summary['conformance']['earned']:g} of {summary['conformance']['possible']} weight)")
+    for category, figures in summary["conformance_by_category"].items():
+        click.echo(f"  {category:<24} {percent(figures):>7}  ({figures['earned']:g}/{figures['possible']})")
+    click.echo(f"gaps ({len(summary['gaps'])}): " + (", ".join(
+        g["criterion_id"] + (f" → {g['risk_id']}" if g["risk_id"] else "") for g in summary["gaps"]) or "none"))
+    _print_table(["criterion_id", "requirement", "weight", "rating", "evidence", "note"], summary["ratings"])
+
+
+@review.command(name="open-risk")
+@click.argument("review_id")
+@click.argument("criterion_id")
+@click.option("--likelihood", type=click.IntRange(1, 5), required=True, help="Likelihood 1–5, ignoring existing countermeasures.")
+@click.option("--consequence", "consequences", multiple=True, required=True, metavar="CATEGORY=N",
+              help="Consequence rating per category, e.g. information=4 (repeatable).")
+@click.option("--risk-id", help="Id of the new risk (default: RISK-<review>-<criterion>).")
+@db_option
+@json_option
+def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequences: tuple[str, ...], risk_id: str | None,
+                     db: str | None, as_json: bool) -> None:
+    """Open a risk from a gap of a review, pre-filled with its scenario and a suggested countermeasure."""
+    ratings = {}
+    for item in consequences:
+        category, _, value = item.partition("=")
+        if not value.strip().isdigit():
+            _fail(f"--consequence takes CATEGORY=N, e.g. information=4, not {item!r}", EXIT_USAGE)
+        ratings[category.strip()] = int(value)
+    risk = _open(db).open_risk_from_gap(review_id, criterion_id.upper(), likelihood=likelihood, consequences=ratings, risk_id=risk_id)
+    if as_json:
+        _print_json(risk.model_dump(mode="json"))
+    else:
+        click.echo(f"opened {risk.risk_id}: {risk.scenario} (residual {risk.residual_score}, {risk.residual_band})")
 
 
 def main() -> None:
