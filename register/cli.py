@@ -275,32 +275,24 @@ def screen(ctx: click.Context, db: str | None, list_files: tuple[Path, ...], as_
     click.echo(f"({sum(map(len, hits.values()))} hits; confirm or dismiss with: register screen confirm|dismiss HIT --reason TEXT)")
 
 
-def _decide(db: str | None, hit: str, decision: str, reason: str, as_json: bool) -> None:
-    shown = _open(db).decide_hit(hit, decision, reason)
-    if as_json:
-        _print_json(shown)
-    else:
-        click.echo(_hit_line(shown))
+def _decision_command(name: str, decision: str, summary: str, reason_help: str) -> click.Command:
+    @screen.command(name=name, help=f"{summary} (HIT is an id as `register screen` prints it).")
+    @click.argument("hit")
+    @click.option("--reason", required=True, help=reason_help)
+    @db_option
+    @json_option
+    def command(hit: str, reason: str, db: str | None, as_json: bool) -> None:
+        shown = _open(db).decide_hit(hit, decision, reason)
+        if as_json:
+            _print_json(shown)
+        else:
+            click.echo(_hit_line(shown))
+
+    return command
 
 
-@screen.command()
-@click.argument("hit")
-@click.option("--reason", required=True, help="Why: the evidence that the supplier is the listed entity.")
-@db_option
-@json_option
-def confirm(hit: str, reason: str, db: str | None, as_json: bool) -> None:
-    """Confirm screening HIT (an id as `register screen` prints it)."""
-    _decide(db, hit, "confirmed", reason, as_json)
-
-
-@screen.command()
-@click.argument("hit")
-@click.option("--reason", required=True, help="Why: the evidence that the supplier is not the listed entity.")
-@db_option
-@json_option
-def dismiss(hit: str, reason: str, db: str | None, as_json: bool) -> None:
-    """Dismiss screening HIT as a false match."""
-    _decide(db, hit, "dismissed", reason, as_json)
+confirm = _decision_command("confirm", "confirmed", "Confirm a screening hit", "Why: the evidence that the supplier is the listed entity.")
+dismiss = _decision_command("dismiss", "dismissed", "Dismiss a screening hit as a false match", "Why: the evidence that the supplier is not the listed entity.")
 
 
 as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to assess on (YYYY-MM-DD; default: today).")

@@ -149,6 +149,7 @@ class RegisterService:
         self._file = register
         self.actor = actor or default_actor()
         self._clock = clock
+        self._cached_screener: tuple[tuple[tuple[str, str], ...], Screener] | None = None  # issue 6
         self._file.document()  # fail early on a missing or broken file
 
     # --- opening ---------------------------------------------------------------------
@@ -291,7 +292,7 @@ class RegisterService:
             record_id = getattr(record, ID_FIELDS[kind])
             status = tx.put(kind.value, record_id, stored_form(record))
             if kind is RecordKind.suppliers and status != "unchanged":
-                self._record_screening_run(tx, trigger="save")  # issue 6: re-screen on change
+                self._record_screening_run(tx, trigger="save", only={record_id})  # issue 6: re-screen on change
         return status, record
 
     def delete(self, kind: RecordKind, record_id: str) -> None:
@@ -391,15 +392,38 @@ class RegisterService:
                 tx.put(SCREENING_LISTS_TABLE, screening_list.id, external_list_to_record(screening_list))
             return self._record_screening_run(tx, trigger="screen")
 
-    def _record_screening_run(self, tx: Transaction, *, trigger: str) -> dict[str, Any]:
+    def _screener(self, lists: list[ScreeningList]) -> Screener:
+        """One screener per set of lists, kept so its word cache serves run after run."""
+        key = tuple((lst.id, lst.sha256) for lst in lists)
+        cached = self._cached_screener
+        if cached is None or cached[0] != key:
+            cached = (key, Screener(lists))
+            self._cached_screener = cached
+        return cached[1]
+
+    def _record_screening_run(self, tx: Transaction, *, trigger: str, only: set[str] | None = None) -> dict[str, Any]:
+        """Screen the suppliers and store the run. With `only`, just those suppliers are
+        screened and the others' hits are carried over from the latest run, provided it used
+        the same lists; the run says which run it carried hits from."""
         lists = self.screening_lists(tx)
-        suppliers = [Supplier.model_validate(data) for _, data in sorted(tx.records(RecordKind.suppliers.value).items())]
-        hits = screen_suppliers(suppliers, Screener(lists))
-        run_id = f"RUN-{len(tx.records(SCREENING_RUNS_TABLE)) + 1:06d}"
+        stored = tx.records(RecordKind.suppliers.value)
+        runs = tx.records(SCREENING_RUNS_TABLE)
+        previous = runs[max(runs)] if runs else None
+        summaries = [lst.summary() for lst in lists]
+        carried: list[dict[str, Any]] = []
+        if only is not None and previous is not None and previous["lists"] == summaries:
+            carried = [h for h in previous["hits"] if h["supplier_id"] not in only and h["supplier_id"] in stored]
+            screened_ids = sorted(only & set(stored))
+        else:
+            previous, screened_ids = None, sorted(stored)
+        suppliers = [Supplier.model_validate(stored[supplier_id]) for supplier_id in screened_ids]
+        hits = carried + [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
+        run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
             "run": run_id, "at": self._now(), "actor": self.actor, "trigger": trigger,
-            "threshold": REVIEW_THRESHOLD, "lists": [lst.summary() for lst in lists],
-            "suppliers_screened": len(suppliers), "hits": [hit.as_record() for hit in hits],
+            "threshold": REVIEW_THRESHOLD, "lists": summaries, "suppliers_screened": len(suppliers),
+            "hits_carried_from": previous["run"] if previous else None,
+            "hits": sorted(hits, key=lambda h: h["hit"]),
         }
         tx.put(SCREENING_RUNS_TABLE, run_id, run)
         return run

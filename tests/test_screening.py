@@ -259,3 +259,19 @@ def test_cli_screen_confirm_and_list(tmp_path: Path) -> None:
     assert by_id["S2"]["screening"] == []
     assert by_id["S2"]["partner_status"] == "missing"
     assert runner.invoke(cli, ["verify", "--db", db]).exit_code == 0
+
+
+def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: RegisterService) -> None:
+    service.import_rows(RecordKind.suppliers, rows(
+        {"supplier_id": "S1", "name": "ZTE USA Inc"},
+        {"supplier_id": "S2", "name": "Prairie Relay Works", "hq_country": "US"},
+    ))
+    service.decide_hit("S1:fcc-covered-list:zte", "confirmed", "ZTE's US subsidiary")
+    service.save(RecordKind.suppliers, {**SUPPLIER, "supplier_id": "S2", "name": "Kaspersky Lab, Inc.", "hq_country": "US"})
+    run = service.latest_screening_run()
+    assert (run["trigger"], run["suppliers_screened"], run["hits_carried_from"]) == ("save", 1, "RUN-000001")
+    assert {h["hit"] for h in run["hits"]} == {
+        "S1:fcc-covered-list:zte", "S1:ndaa-fy2019-889:zte", "S2:fcc-covered-list:kaspersky",
+    }
+    assert screening_of(service, "S1")[0]["status"] == "confirmed"
+    assert service.verify() == []

@@ -156,6 +156,9 @@ def hit_id(supplier_id: str, list_id: str, entity_id: str) -> str:
     return f"{supplier_id}:{list_id}:{entity_id}"
 
 
+_WORD_CACHE_SIZE = 200_000  # bounds the memory a huge register can make the cache take
+
+
 @dataclass(frozen=True)
 class _ListedForm:
     entity: ListedEntity
@@ -172,6 +175,7 @@ class Screener:
     _forms: list[_ListedForm] = field(init=False, repr=False)
     _words: list[str] = field(init=False, repr=False)
     _forms_by_word: dict[str, list[int]] = field(init=False, repr=False)
+    _similar_cache: dict[tuple[str, float], tuple[tuple[str, float], ...]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._forms = []
@@ -197,9 +201,7 @@ class Screener:
         for words in name_variants(normalise_name(name)):
             similar: dict[str, float] = {}
             for word in set(words):
-                for listed_word, score, _ in process.extract(
-                    word, self._words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None,
-                ):
+                for listed_word, score in self._similar_words(word, cutoff):
                     similar[listed_word] = max(score, similar.get(listed_word, 0.0))
             candidates = {i for w in similar for i in self._forms_by_word[w]}
             for index in candidates:
@@ -211,6 +213,19 @@ class Screener:
                 if key not in best or score > best[key][1]:
                     best[key] = (form.entity, round(score, 1), form.text)
         return sorted(best.values(), key=lambda item: (-item[1], item[0].list_id, item[0].entity_id))
+
+    def _similar_words(self, word: str, cutoff: float) -> tuple[tuple[str, float], ...]:
+        """Listed words resembling `word`; cached, since registers repeat words a lot."""
+        key = (word, cutoff)
+        found = self._similar_cache.get(key)
+        if found is None:
+            found = tuple(
+                (listed, score)
+                for listed, score, _ in process.extract(word, self._words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+            )
+            if len(self._similar_cache) < _WORD_CACHE_SIZE:
+                self._similar_cache[key] = found
+        return found
 
     def screen(self, supplier_id: str, names: Mapping[str, str]) -> list[Hit]:
         """Hits for one supplier; `names` maps a field ("name", "parent_name") to its text."""
