@@ -202,7 +202,8 @@ class RegisterService:
 
     def listing(self, kind: RecordKind) -> list[dict[str, Any]]:
         """Records as JSON-ready dicts with their derived fields (what `list --json` prints)."""
-        rows = [record.model_dump(mode="json") for record in self.records(kind)]
+        records = self.records(kind)
+        rows = [record.model_dump(mode="json") for record in records]
         if kind in (RecordKind.suppliers, RecordKind.interconnections):
             worst = self.worst_residual_by_subject()
             subject_type = "supplier" if kind is RecordKind.suppliers else "interconnection"
@@ -210,7 +211,7 @@ class RegisterService:
             for row in rows:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
         if kind is RecordKind.suppliers:
-            self._add_screening_and_partner_columns(rows)  # issue 6
+            self._add_screening_and_partner_columns(rows, records)  # issue 6
         return rows
 
     def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
@@ -485,8 +486,7 @@ class RegisterService:
         status = {s.supplier_id: s.status.value for s in self._partner_standings(suppliers, as_of)}
         return exposure_of(suppliers, self.records(RecordKind.interconnections), self.screening_hits(), status)
 
-    def _add_screening_and_partner_columns(self, rows: list[dict[str, Any]]) -> None:
-        suppliers = self.records(RecordKind.suppliers)
+    def _add_screening_and_partner_columns(self, rows: list[dict[str, Any]], suppliers: list[Supplier]) -> None:
         standings = {s.supplier_id: s for s in self._partner_standings(suppliers, None)}
         hits = self.screening_hits()
         for row in rows:
