@@ -173,7 +173,7 @@ class Screener:
     lists: Sequence[ScreeningList]
     threshold: float = REVIEW_THRESHOLD
     _forms: list[_ListedForm] = field(init=False, repr=False)
-    _words: list[str] = field(init=False, repr=False)
+    _words_by_length: dict[int, list[str]] = field(init=False, repr=False)
     _forms_by_word: dict[str, list[int]] = field(init=False, repr=False)
     _similar_cache: dict[tuple[str, float], tuple[tuple[str, float], ...]] = field(init=False, repr=False, default_factory=dict)
 
@@ -192,7 +192,9 @@ class Screener:
         for index, form in enumerate(self._forms):
             for word in form.words:
                 self._forms_by_word.setdefault(word, []).append(index)
-        self._words = list(self._forms_by_word)
+        self._words_by_length = {}
+        for word in self._forms_by_word:
+            self._words_by_length.setdefault(len(word), []).append(word)
 
     def scores(self, name: str, cutoff: float | None = None) -> list[tuple[ListedEntity, float, str]]:
         """(entity, score, listed name) for every entity scoring at least `cutoff`, best first."""
@@ -219,9 +221,14 @@ class Screener:
         key = (word, cutoff)
         found = self._similar_cache.get(key)
         if found is None:
+            # ratio = 2·common / (len a + len b) ≤ 2·min / (len a + len b): only words of a
+            # close enough length can reach the cutoff, so only those are compared.
+            span = (200 - cutoff) / cutoff if cutoff > 0 else float("inf")
+            shortest, longest = len(word) / span - 1e-9, len(word) * span + 1e-9
+            choices = [w for length, words in self._words_by_length.items() if shortest <= length <= longest for w in words]
             found = tuple(
                 (listed, score)
-                for listed, score, _ in process.extract(word, self._words, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
+                for listed, score, _ in process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
             )
             if len(self._similar_cache) < _WORD_CACHE_SIZE:
                 self._similar_cache[key] = found
