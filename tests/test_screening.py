@@ -16,6 +16,7 @@ from register.domain.screening import REVIEW_THRESHOLD, Screener, normalise_name
 from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService, SourceRow
+from register.store.canonical import canonical_hash
 
 FIXTURES = Path(__file__).parent / "fixtures"
 FCC = "fcc-covered-list"
@@ -171,8 +172,10 @@ def test_decisions_are_audited_and_survive_rescreening_and_reimport(service: Reg
     service.decide_hit("S1:fcc-covered-list:hikvision", "dismissed", "Sells parking-lot cameras only; no listed purpose")
     service.decide_hit("S1:ndaa-fy2019-889:hikvision", "confirmed", "Subsidiary per its annual report")
     logged = [e for e in service.audit_log() if e["kind"] == SCREENING_DECISIONS_TABLE]
-    assert [e["actor"] for e in logged] == ["analyst", "analyst"]
-    assert logged[0]["changes"]["reason"]["after"] == "Sells parking-lot cameras only; no listed purpose"
+    assert [(e["actor"], e["action"]) for e in logged] == [("analyst", "create"), ("analyst", "create")]
+    decisions = service.screening_decisions()
+    assert logged[0]["state_hash"] == canonical_hash(decisions["S1:fcc-covered-list:hikvision"])
+    assert decisions["S1:fcc-covered-list:hikvision"]["reason"] == "Sells parking-lot cameras only; no listed purpose"
 
     service.screen()
     service.import_rows(RecordKind.suppliers, rows({"supplier_id": "S1", "name": "Hikvision USA Inc.", "notes": "re-sent sheet"}))
