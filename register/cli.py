@@ -308,7 +308,7 @@ def soa(db: str | None, as_of: Any, as_json: bool) -> None:
     if as_json:
         _print_json(rows)
         return
-    _print_table(["supplier_id", "name", "partner_status", "partner_basis"], rows)
+    _print_table(["supplier_id", "name", "partner_status", "next_review_on", "partner_basis"], rows)
 
 
 @cli.command()
@@ -345,7 +345,7 @@ def _print_exposure(report: dict[str, Any]) -> None:
         for dep in tie["ict_suppliers"]:
             flags = [f for f, on in (("extra-hemispheric", dep["extra_hemispheric"]), ("screening hit", bool(dep["screening"]))) if on]
             click.echo(f"  {dep['supplier_id']} {dep['name']} [{dep['hq_country']}/{dep['parent_country']}] partner {dep['partner_status']}"
-                       + (f"  ⚑ {', '.join(flags)}" if flags else ""))
+                       + (f"  [flag: {', '.join(flags)}]" if flags else ""))
 
 
 def main() -> None:

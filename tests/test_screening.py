@@ -262,6 +262,13 @@ def test_cli_screen_confirm_and_list(tmp_path: Path) -> None:
     assert by_id["S2"]["screening"] == []
     assert by_id["S2"]["partner_status"] == "missing"
     assert runner.invoke(cli, ["verify", "--db", db]).exit_code == 0
+    statement = orjson.loads(runner.invoke(cli, ["soa", "--db", db, "--as-of", "2026-01-01", "--json"]).output)
+    assert [(r["supplier_id"], r["partner_status"]) for r in statement] == [("S1", "missing"), ("S2", "missing")]
+    report = orjson.loads(runner.invoke(cli, ["exposure", "--db", db, "--json"]).output)
+    assert report["extra_hemispheric"]["share_by_count"] == 0.0  # both suppliers are Mexican
+    assert {r["category"]: r["single_source"] for r in report["by_category"]} == {"telecom_equipment": True, "other": True}
+    text = runner.invoke(cli, ["exposure", "--db", db])
+    assert text.exit_code == 0 and "extra-hemispheric suppliers: 0 of 2" in text.output
 
 
 def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: RegisterService) -> None:
