@@ -365,6 +365,116 @@ def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequ
     else:
         click.echo(f"opened {risk.risk_id}: {risk.scenario} (residual {risk.residual_score}, {risk.residual_band})")
 
+# --- screening, ISO 28001 partner status and exposure (issue 6) ---------------------------
+
+def _hit_line(hit: dict[str, Any]) -> str:
+    line = f"{hit['hit']}  {hit['status']:<9}  {hit['score']:>5}  {hit['list']}: {hit['entity']}  ({hit['matched']})"
+    if hit.get("reason"):
+        line += f"\n    reason: {hit['reason']}"
+    if hit.get("caveat"):
+        line += f"\n    caveat: {hit['caveat']}"
+    return line
+
+
+@cli.group(invoke_without_command=True)
+@db_option
+@click.option("--list", "list_files", metavar="FILE", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="External list (.csv/.xlsx: name, aliases, source, date columns) to keep and screen against; repeatable.")
+@json_option
+@click.pass_context
+def screen(ctx: click.Context, db: str | None, list_files: tuple[Path, ...], as_json: bool) -> None:
+    """Screen every supplier (name and parent name) against the FCC Covered List, NDAA §889 and
+    any external lists; hits stay potential until confirmed or dismissed. A no-match is not a
+    safe harbour."""
+    if ctx.invoked_subcommand is not None:
+        return
+    service = _open(db)
+    run = service.screen(list_files)
+    hits = service.screening_hits()
+    if as_json:
+        _print_json({**{k: v for k, v in run.items() if k != "hits"}, "hits": [h for rows in hits.values() for h in rows]})
+        return
+    click.echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']} (review threshold {run['threshold']:g})")
+    for used in run["lists"]:
+        click.echo(f"  list {used['name']} ({used['entities']} entities, dated {used['dated'] or 'undated'}) sha256 {used['sha256']}")
+    for _, rows in sorted(hits.items()):
+        for hit in rows:
+            click.echo(_hit_line(hit))
+    click.echo(f"({sum(map(len, hits.values()))} hits; confirm or dismiss with: register screen confirm|dismiss HIT --reason TEXT)")
+
+
+def _decision_command(name: str, decision: str, summary: str, reason_help: str) -> click.Command:
+    @screen.command(name=name, help=f"{summary} (HIT is an id as `register screen` prints it).")
+    @click.argument("hit")
+    @click.option("--reason", required=True, help=reason_help)
+    @db_option
+    @json_option
+    def command(hit: str, reason: str, db: str | None, as_json: bool) -> None:
+        shown = _open(db).decide_hit(hit, decision, reason)
+        if as_json:
+            _print_json(shown)
+        else:
+            click.echo(_hit_line(shown))
+
+    return command
+
+
+confirm = _decision_command("confirm", "confirmed", "Confirm a screening hit", "Why: the evidence that the supplier is the listed entity.")
+dismiss = _decision_command("dismiss", "dismissed", "Dismiss a screening hit as a false match", "Why: the evidence that the supplier is not the listed entity.")
+
+
+as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), help="Date to assess on (YYYY-MM-DD; default: today).")
+
+
+@cli.command()
+@db_option
+@as_of_option
+@json_option
+def soa(db: str | None, as_of: Any, as_json: bool) -> None:
+    """Statement of Application (ISO 28001 4.1): every business partner with its status and basis."""
+    rows = _open(db).statement_of_application(as_of.date() if as_of else None)
+    if as_json:
+        _print_json(rows)
+        return
+    _print_table(["supplier_id", "name", "partner_status", "next_review_on", "partner_basis"], rows)
+
+
+@cli.command()
+@db_option
+@as_of_option
+@json_option
+def exposure(db: str | None, as_of: Any, as_json: bool) -> None:
+    """Extra-hemispheric share, concentration by country and category, and the ICT suppliers
+    each interconnection depends on, with their flags. Spend is per currency (no conversion)."""
+    report = _open(db).exposure(as_of.date() if as_of else None)
+    if as_json:
+        _print_json(report)
+        return
+    _print_exposure(report)
+
+
+def _pct(share: float | None) -> str:
+    return "n/a" if share is None else f"{share:.1%}"
+
+
+def _print_exposure(report: dict[str, Any]) -> None:
+    outside = report["extra_hemispheric"]
+    click.echo(f"extra-hemispheric suppliers: {outside['extra_hemispheric']} of {outside['suppliers']} ({_pct(outside['share_by_count'])})")
+    for currency, spend in outside["spend_by_currency"].items():
+        click.echo(f"  spend {currency}: {spend['extra_hemispheric']:,.2f} of {spend['total']:,.2f} ({_pct(spend['share'])})")
+    if outside["suppliers_without_spend"]:
+        click.echo(f"  {outside['suppliers_without_spend']} suppliers have no stated spend")
+    click.echo("by HQ country: " + ", ".join(f"{r['hq_country']} {r['suppliers']} ({_pct(r['share_by_count'])})" for r in report["by_hq_country"]))
+    click.echo("by category: " + ", ".join(
+        f"{r['category']} {r['suppliers']}{' SINGLE-SOURCE' if r['single_source'] else ''}" for r in report["by_category"]))
+    for tie in report["interconnections"]:
+        marker = "FLAGGED " if tie["flagged"] else ""
+        click.echo(f"{marker}{tie['interconnection_id']} {tie['name']} ({tie['from_country']}–{tie['to_country']})")
+        for dep in tie["ict_suppliers"]:
+            flags = [f for f, on in (("extra-hemispheric", dep["extra_hemispheric"]), ("screening hit", bool(dep["screening"]))) if on]
+            click.echo(f"  {dep['supplier_id']} {dep['name']} [{dep['hq_country']}/{dep['parent_country']}] partner {dep['partner_status']}"
+                       + (f"  [flag: {', '.join(flags)}]" if flags else ""))
+
 
 def main() -> None:
     debug = "--debug" in sys.argv[1:]

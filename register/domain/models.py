@@ -106,6 +106,7 @@ class Supplier(_Record):
     parent_country: Annotated[CountryCode | None, BeforeValidator(_none_if_blank)] = Field(
         default=None, description="Country of the ultimate parent; defaults to hq_country"
     )
+    parent_name: str = Field(default="", max_length=200, description="Ultimate parent company, screened like the name")
     category: Annotated[Category, BeforeValidator(_category)]
     tier: int = Field(ge=1, le=3)
     criticality: Rating
