@@ -166,6 +166,12 @@ def parse_date(value: Any, order: DateOrder | None = None) -> date:
     if isinstance(value, (time, timedelta)) or not isinstance(value, str):
         raise ValueProblem(f"{_shown(value)} is not a date")
     text = value.strip()
+    if text.isascii() and text.isdigit():
+        # ERP exports write dates as YYYYMMDD, or leak the Excel serial number as text.
+        if len(text) == 8:
+            return _real_date(value, int(text[:4]), int(text[4:6]), int(text[6:]))
+        if len(text) <= 6:
+            return parse_date(int(text))
     iso = _ISO.match(text)
     if iso:
         return _real_date(value, int(iso.group(1)), int(iso.group(2)), int(iso.group(3)))
