@@ -10,6 +10,8 @@ Public API, used by the CLI and the terminal app:
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,12 +63,17 @@ class Table:
     mapping: HeaderMapping
     fingerprint: str
     reused_mapping: bool = False
+    _data_rows: list[tuple[int, list[Any]]] | None = field(default=None, repr=False)
 
-    def data_rows(self) -> Iterator[tuple[int, list[Any]]]:
+    def data_rows(self) -> list[tuple[int, list[Any]]]:
         """(row number as shown, cells) for every non-blank row below the header."""
-        for offset, cells in enumerate(self.sheet.rows[self.header_row:], start=self.header_row + 1):
-            if not _is_blank_row(cells):
-                yield offset, cells
+        if self._data_rows is None:
+            self._data_rows = [
+                (number, cells)
+                for number, cells in enumerate(self.sheet.rows[self.header_row:], start=self.header_row + 1)
+                if not _is_blank_row(cells)
+            ]
+        return self._data_rows
 
 
 @dataclass
@@ -120,7 +127,13 @@ def _is_blank(value: Any) -> bool:
 
 
 def _is_blank_row(cells: list[Any]) -> bool:
-    return all(_is_blank(v) for v in cells)
+    for value in cells:
+        if value is None or value == "":
+            continue
+        if type(value) is str and value.isspace():
+            continue
+        return False
+    return True
 
 
 def locate_table(
@@ -203,22 +216,27 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
     # Only risks need reshaping (consequence columns → one mapping); other kinds' columns
     # are their fields already.
     risks = kind is RecordKind.risks
+    steps = [(p.index, p.field, p.type is ColumnType.text, p.type, p.decimal, p.date_order) for p in plans]
     for number, cells in table.data_rows():
         flat: dict[str, Any] = {}
         problems: list[Problem] = []
         width = len(cells)
-        for plan in plans:
-            value = cells[plan.index] if plan.index < width else None
-            if _is_blank(value):
+        for index, name, is_text, column_type, decimal, order in steps:
+            value = cells[index] if index < width else None
+            if value is None or value == "":
                 continue
-            if plan.type is ColumnType.text and type(value) is str:
-                flat[plan.field] = value.strip()
+            if is_text and type(value) is str:
+                value = value.strip()
+                if value:
+                    flat[name] = value
+                continue
+            if type(value) is str and value.isspace():
                 continue
             try:
-                flat[plan.field] = convert(value, plan.type, decimal=plan.decimal, order=plan.date_order)
+                flat[name] = convert(value, column_type, decimal=decimal, order=order)
             except ValueProblem as exc:
-                flat[plan.field] = value
-                problems.append(Problem(plan.field, value, str(exc)))
+                flat[name] = value
+                problems.append(Problem(name, value, str(exc)))
         yield SourceRow(number, row_to_fields(kind, flat, method) if risks else flat, headers, sheet, problems)
 
 
@@ -242,6 +260,19 @@ def _watched(
 
 
 # ---- the two entry points ------------------------------------------------------------------
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Bulk validation allocates millions of objects that all stay alive until the commit;
+    the cyclic collector would only rescan them (measured: 1.3–1.8× slower with it on)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
 
 def _prepare(
     service: RegisterService, path: Path, kind: RecordKind | None, sheet: str | None,
@@ -294,9 +325,10 @@ def import_file(
     stores the mapping used for this header row, reused automatically next time.
     """
     kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
-    total = sum(1 for _ in table.data_rows())
+    total = len(table.data_rows())
     rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
-    report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
+    with _collector_paused():
+        report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
     summary = _source_summary(path, table, plans)
     if save_mapping and not dry_run and not (strict and report.rejects):
         summary["mapping_saved"] = service.save_mapping(table.fingerprint, kind, table.mapping.as_saved()) != "unchanged"
@@ -331,6 +363,6 @@ def preview_import(
         path=Path(path), kind=kind, format=workbook.format.value, sheet=table.sheet.name, sheets=workbook.sheet_names,
         header_row=table.header_row, mapping=table.mapping.by_header(), unmapped=table.mapping.unmapped(),
         date_orders={p.header: p.date_order.value if p.date_order else None for p in plans if p.type is ColumnType.date},
-        accepted=accepted, rejects=rejects, total_rows=sum(1 for _ in table.data_rows()),
+        accepted=accepted, rejects=rejects, total_rows=len(table.data_rows()),
         reused_mapping=table.reused_mapping, encoding=workbook.encoding, delimiter=workbook.delimiter,
     )
