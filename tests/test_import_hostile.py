@@ -196,3 +196,22 @@ def test_ods_with_absurd_repeats_is_read_in_a_child_first(service: RegisterServi
         archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("content.xml", content, zipfile.ZIP_DEFLATED)
     _cli_refuses(path, service.path)
+
+
+def test_absurdly_wide_header_rows_stay_fast(service: RegisterService, tmp_path: Path) -> None:
+    width = 5000
+    header = ",".join(["supplier_id", "name"] + [f"Column {n} " + "x" * 200 for n in range(width)])
+    rows = "\n".join(",".join([f"S-{r}", "n"] + ["v"] * width) for r in range(30))
+    path = tmp_path / "wide.csv"
+    path.write_text(header + "\n" + rows + "\n", encoding="utf-8")
+    started = time.monotonic()
+    report = import_file(service, path, dry_run=True)
+    assert time.monotonic() - started < 10
+    assert report.total == 30 and len(report.source["unmapped"]) == 510
+
+
+def test_too_many_cells_in_text(service: RegisterService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("register.io.delimited.MAX_SHEET_CELLS", 1000)
+    path = tmp_path / "many.csv"
+    path.write_text("supplier_id,name\n" + "a,b\n" * 600, encoding="utf-8")
+    _refused(service, path, "more than 1,000 cells")

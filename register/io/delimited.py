@@ -9,7 +9,7 @@ import io
 from collections import Counter
 from dataclasses import dataclass
 
-from register.io.safety import MAX_CELL_CHARS
+from register.io.safety import MAX_CELL_CHARS, MAX_SHEET_CELLS
 
 DELIMITERS = (",", ";", "\t")
 _SNIFF_LINES = 50
@@ -76,7 +76,13 @@ def parse_delimited(data: bytes, delimiter: str | None = None) -> DelimitedText:
     previous_limit = csv.field_size_limit()
     csv.field_size_limit(MAX_CELL_CHARS)
     try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+        rows = []
+        cells = 0
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter):
+            cells += len(row)
+            if cells > MAX_SHEET_CELLS:
+                raise DelimitedTextError(f"it holds more than {MAX_SHEET_CELLS:,} cells, more than an import accepts")
+            rows.append(row)
     except csv.Error as exc:
         message = str(exc)
         if "field larger than field limit" in message:

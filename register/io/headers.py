@@ -24,6 +24,10 @@ from register.domain.text import fold
 from register.io.tabular import CONSEQUENCE_PREFIX, input_columns
 
 FUZZY_CUTOFF = 86.0
+# Longer cells are sentences or data, never headers; matching them would only cost time.
+MAX_HEADER_CHARS = 120
+# Columns past this are never mapped: no supplier sheet is wider, and a hostile one could be.
+MAX_HEADER_COLUMNS = 512
 # A column the user told us to leave out (`--map "Header=-"`).
 IGNORE = "-"
 _UNITS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
@@ -68,9 +72,19 @@ class HeaderMatcher:
             index.setdefault(header_key(category.label), CONSEQUENCE_PREFIX + category.id)
         self._index = index
         self._choices = list(index)
+        # Title rows and hostile sheets repeat the same texts; each is matched once.
+        self._seen: dict[str, Match | None] = {}
 
     def match(self, header: Any) -> Match | None:
-        key = header_key(header)
+        text = "" if header is None else str(header)
+        if len(text) > MAX_HEADER_CHARS:
+            return None
+        key = header_key(text)
+        if key not in self._seen:
+            self._seen[key] = self._match_key(key)
+        return self._seen[key]
+
+    def _match_key(self, key: str) -> Match | None:
         if not key:
             return None
         exact = self._index.get(key)
@@ -134,7 +148,7 @@ def map_headers(
 ) -> HeaderMapping:
     """Each field goes to the column matching it best (the leftmost on a tie); `saved` then
     `overrides` (header as written → field, or IGNORE) take precedence over matching."""
-    texts = ["" if h is None else str(h).strip() for h in headers]
+    texts = ["" if h is None else str(h).strip() for h in headers[:MAX_HEADER_COLUMNS]]
     forced: dict[int, Match] = {}
     for source, how in ((saved or {}, "saved"), (_keyed(overrides), "override")):
         for index, text in enumerate(texts):

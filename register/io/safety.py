@@ -30,6 +30,8 @@ from pathlib import Path
 from register.errors import UnreadableFile
 
 MAX_FILE_BYTES = 200 * 1024 * 1024
+# Text becomes one Python string per cell (about 10× its size in memory).
+MAX_TEXT_BYTES = 64 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 320 * 1024 * 1024
 # Real worksheets compress 5–30×; a part inflating hundreds of times its size is a bomb.
 MAX_COMPRESSION_RATIO = 200
@@ -88,6 +90,11 @@ def detect_format(path: Path) -> FileFormat:
         )
     if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
         raise UnreadableFile(f"cannot read {path.name}: it is not a workbook (it holds plain text; if it is a CSV file, name it .csv)")
+    if size > MAX_TEXT_BYTES:
+        raise UnreadableFile(
+            f"cannot read {path.name}: {size / 2**20:.0f} MB of text is more than the {MAX_TEXT_BYTES // 2**20} MB an import accepts; "
+            "save it as .xlsx or split it"
+        )
     return FileFormat.text
 
 
