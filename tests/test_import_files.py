@@ -270,3 +270,17 @@ def test_excel_serial_numbers_and_iso_text_dates(service: RegisterService, tmp_p
     stored = _suppliers(service)["D-1"]
     assert stored["contract_end"] == "2027-03-31"
     assert date.fromisoformat(stored["next_review_on"]) == date(2027, 3, 31)
+
+
+def test_a_saved_mapping_can_be_forgotten(service: RegisterService, tmp_path: Path) -> None:
+    path = simple_workbook(tmp_path / "m.xlsx", ["Ref", "Company", "Base", "Kind", "Level", "Importance"],
+                           [["R-1", "Gamma", "Canada", "Software", 1, 2]])
+    overrides = {"Ref": "supplier_id", "Base": "hq_country", "Kind": "category", "Level": "tier", "Importance": "criticality"}
+    report = import_file(service, path, overrides=overrides, save_mapping=True, dry_run=True)
+    assert "mapping_saved" not in report.source and service.saved_mappings() == {}
+    import_file(service, path, overrides=overrides, save_mapping=True)
+    [fingerprint] = service.saved_mappings()
+    assert service.saved_mappings()[fingerprint]["columns"]["ref"] == "supplier_id"
+    assert service.forget_mapping(fingerprint) is True
+    with pytest.raises(Exception, match="no header row"):
+        import_file(service, path)

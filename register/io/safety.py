@@ -78,7 +78,7 @@ def detect_format(path: Path) -> FileFormat:
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
         return _zip_format(path)
     if head.startswith(_OLE_MAGIC):
-        if _ENCRYPTED_OOXML_MARK in _read_all(path):
+        if _ENCRYPTED_OOXML_MARK in path.read_bytes():
             raise UnreadableFile(f"cannot read {path.name}: the workbook is password-protected; save an unprotected copy and import that")
         return FileFormat.xls
     if b"\x00" in head and not _looks_like_utf16(head):
@@ -100,10 +100,6 @@ def detect_format(path: Path) -> FileFormat:
 
 def _looks_like_utf16(head: bytes) -> bool:
     return head.startswith((b"\xff\xfe", b"\xfe\xff"))
-
-
-def _read_all(path: Path) -> bytes:
-    return path.read_bytes()
 
 
 def _zip_format(path: Path) -> FileFormat:
@@ -162,7 +158,6 @@ class _Extent:
     def __init__(self) -> None:
         self.max_row = 0
         self.max_col = 0
-        self.needs_exact_scan = False
 
     def add(self, ref: bytes) -> None:
         match = _SPLIT_REF.fullmatch(ref)
