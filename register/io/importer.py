@@ -3,9 +3,26 @@ headers, convert its values, and hand the rows to the service (which validates, 
 duplicates and commits once).
 
 Public API, used by the CLI and the terminal app:
-- import_file(service, path, kind=None, *, sheet, dry_run, strict, on_row, overrides,
-  date_order, on_progress, cancel, rejects_path, save_mapping) -> FileImportReport
-- preview_import(service, path, kind=None, *, sheet, overrides, date_order, limit) -> ImportPreview
+
+- ``preview_import(service, path, kind=None, *, sheet=None, overrides=None, date_order=None,
+  limit=200) -> ImportPreview``: what an import would do, writing nothing — the kind, sheet
+  and header row found, header → (field, confidence), unmapped headers, the day/month order
+  of each date column, the first accepted rows and the rejects among the first `limit` rows.
+- ``import_file(service, path, kind=None, *, sheet=None, dry_run=False, strict=False,
+  on_row=None, overrides=None, date_order=None, on_progress=None, cancel=None,
+  rejects_path=None, save_mapping=False) -> FileImportReport``: the import itself, one atomic
+  audited commit. ``on_progress(rows_done, rows_total)`` is called every few hundred rows
+  and at the end, from the calling thread; setting the ``cancel`` event stops the import with
+  ``ImportCancelled`` and nothing written. The report's ``as_dict()`` is the service's JSON
+  report plus a ``source`` object (file, format, sheet, header row, mapping, unmapped columns,
+  date orders, encoding and delimiter for text).
+
+Both read the whole file first (seconds for 100,000 rows) and block: the terminal app calls
+them from a thread worker and posts messages from the callbacks. Errors are RegisterError
+subclasses with a one-line message: UnreadableFile, InvalidMapping, ImportCancelled.
+`overrides` maps a header as written to a field name or synonym ("-" ignores the column);
+`date_order` is "day-first" or "month-first" and decides only date columns whose own values
+cannot.
 """
 
 from __future__ import annotations
