@@ -1,6 +1,6 @@
 """Opening a spreadsheet defensively and handing out its sheets as rows of cells.
 
-python-calamine reads .xlsx, .xlsm, .xls and .ods (about 12× faster than openpyxl's
+python-calamine reads .xlsx, .xlsm, .xlsb, .xls and .ods (about 12× faster than openpyxl's
 read-only mode, and it refuses XML entities); delimited text has its own reader. Every file
 passes the pre-flight checks in register.io.safety before any reader sees it.
 """
@@ -78,9 +78,9 @@ def open_workbook(path: Path) -> Workbook:
     file_format = detect_format(path)
     if file_format is FileFormat.text:
         return _open_text(path)
-    if file_format in (FileFormat.xlsx, FileFormat.ods):
+    if file_format in (FileFormat.xlsx, FileFormat.xlsb, FileFormat.ods):
         check_zip_workbook(path, file_format)
-    if file_format in (FileFormat.xls, FileFormat.ods):
+    if file_format in (FileFormat.xls, FileFormat.xlsb, FileFormat.ods):
         probe_in_child(path, file_format)
     import python_calamine
 

@@ -11,9 +11,10 @@ Every check runs before a spreadsheet library sees the file and costs a fraction
 - worksheet cell references are scanned for the sheet's extent: python-calamine allocates
   the whole rectangle up to the last cell and, when that allocation fails, the Rust runtime
   aborts the process (measured: one cell at XFD1048576 asks for 512 GB);
-- .xls and .ods hold no cheap-to-scan cell references (binary records; repeated-cell
+- .xls, .xlsb and .ods hold no cheap-to-scan cell references (binary records; repeated-cell
   attributes), so they are first opened by a child process under a memory and CPU limit:
-  if the child dies, the program does not.
+  if the child dies, the program does not. They are rarer and smaller than .xlsx, so paying
+  for a second read there keeps the common .xlsx path at a single one.
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ _SPLIT_REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
 
 class FileFormat(StrEnum):
     xlsx = "xlsx"
+    xlsb = "xlsb"
     xls = "xls"
     ods = "ods"
     text = "text"
@@ -88,7 +90,7 @@ def detect_format(path: Path) -> FileFormat:
         raise UnreadableFile(
             f"cannot read {path.name}: it is a web page or XML file, not a spreadsheet; open it in a spreadsheet program and save it as .xlsx"
         )
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".ods"):
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xlsb", ".ods"):
         raise UnreadableFile(f"cannot read {path.name}: it is not a workbook (it holds plain text; if it is a CSV file, name it .csv)")
     if size > MAX_TEXT_BYTES:
         raise UnreadableFile(
@@ -109,6 +111,8 @@ def _zip_format(path: Path) -> FileFormat:
             if "mimetype" in names:
                 if archive.read("mimetype").strip() == b"application/vnd.oasis.opendocument.spreadsheet":
                     return FileFormat.ods
+            if "[Content_Types].xml" in names and "xl/workbook.bin" in names:
+                return FileFormat.xlsb
             if "[Content_Types].xml" in names and any(n.startswith("xl/") for n in names):
                 return FileFormat.xlsx
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
@@ -253,7 +257,7 @@ def probe_in_child(path: Path, file_format: FileFormat) -> None:
     if result.returncode < 0 or "memory" in last.lower():
         raise UnreadableFile(f"cannot read {path.name}: reading it needs more memory than an import may use; the file is damaged or built to exhaust readers")
     detail = last.split(":", 1)[-1].strip()[:160] if last else f"exit status {result.returncode}"
-    kind = "legacy Excel (.xls)" if file_format is FileFormat.xls else "OpenDocument (.ods)"
+    kind = {FileFormat.xls: "legacy Excel (.xls)", FileFormat.xlsb: "binary Excel (.xlsb)"}.get(file_format, "OpenDocument (.ods)")
     raise UnreadableFile(f"cannot read {path.name}: not a readable {kind} workbook ({detail})")
 
 
