@@ -103,7 +103,6 @@ class ColumnPlan:
     type: ColumnType
     decimal: str = "."
     date_order: DateOrder | None = None
-    date_order_decided_by: str | None = None  # "values" or "option"
 
 
 @dataclass
@@ -166,17 +165,13 @@ def locate_table(
     matchers = {k: HeaderMatcher(k, method) for k in kinds}
     unknown = {k: unknown_override_fields(overrides or {}, m) for k, m in matchers.items()}
     if overrides and all(unknown.values()):
-        names = sorted(set().union(*unknown.values()))
+        named = sorted(set().union(*unknown.values()))
         what = kind.value if kind else "suppliers, interconnections or risks"
-        raise InvalidMapping(f"--map names {', '.join(map(repr, names))}, which is not a field of {what}")
-    if sheet is not None:
-        names = [sheet]
-    else:
-        names = workbook.sheet_names
-    best: tuple[tuple[int, float, int], RecordKind, Table] | None = None
-    for position, name in enumerate(names):
-        candidate = workbook.sheet(name)
-        for number, cells in enumerate(candidate.rows[:HEADER_SEARCH_ROWS], start=1):
+        raise InvalidMapping(f"--map names {', '.join(map(repr, named))}, which is not a field of {what}")
+    best: tuple[tuple[int, float, int], RecordKind, str | None, int, HeaderMapping, str] | None = None
+    held: str | None = None  # the sheet holding the best header so far: the only one kept parsed
+    for position, name in enumerate([sheet] if sheet is not None else workbook.sheet_names):
+        for number, cells in enumerate(workbook.head(name, HEADER_SEARCH_ROWS), start=1):
             if _is_blank_row(cells):
                 continue
             headers = ["" if _is_blank(v) else str(v).strip() for v in cells]
@@ -189,7 +184,12 @@ def locate_table(
                     continue
                 rank = (1 if reused else 0, mapping.score, -position)
                 if best is None or rank > best[0]:
-                    best = (rank, k, Table(workbook, candidate, number, mapping, header_print, reused))
+                    best = (rank, k, name, number, mapping, header_print)
+        kept = best[2] if best is not None else None
+        for examined in (name, held):
+            if examined != kept and examined is not None:
+                workbook.forget(examined)
+        held = kept
     if best is None:
         where = f"sheet {sheet!r} of {workbook.path.name}" if sheet else workbook.path.name
         wanted = f"a {kind.value[:-1]} id column" if kind else "a supplier, interconnection or risk id column"
@@ -197,7 +197,8 @@ def locate_table(
             f"cannot find the table in {where}: no header row in its first {HEADER_SEARCH_ROWS} rows names {wanted} "
             "(use --map \"Your header=supplier_id\", or --kind)"
         )
-    return best[1], best[2]
+    rank, found_kind, name, header_row, mapping, header_print = best
+    return found_kind, Table(workbook, workbook.sheet(name), header_row, mapping, header_print, reused_mapping=rank[0] == 1)
 
 
 # ---- converting values ---------------------------------------------------------------------
@@ -216,10 +217,7 @@ def plan_columns(
         if plan.type in (ColumnType.integer, ColumnType.number, ColumnType.date):
             values = [cells[index] for cells in rows if index < len(cells) and type(cells[index]) is str]
             if plan.type is ColumnType.date:
-                plan.date_order = decide_date_order(values)
-                plan.date_order_decided_by = "values" if plan.date_order else None
-                if plan.date_order is None and date_order is not None:
-                    plan.date_order, plan.date_order_decided_by = date_order, "option"
+                plan.date_order = decide_date_order(values) or date_order
             else:
                 plan.decimal = decide_decimal(values, default_decimal)
         plans.append(plan)

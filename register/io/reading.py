@@ -31,7 +31,9 @@ class Sheet:
 
 
 class Workbook:
-    """A source file whose sheets are read on first use."""
+    """A source file whose sheets are parsed on first use. Only the first rows of a sheet
+    become Python values until the sheet is chosen, and a sheet that is forgotten frees its
+    memory: looking through many sheets never holds more than one or two of them."""
 
     def __init__(self, path: Path, file_format: FileFormat, *, book: Any = None, text_sheet: Sheet | None = None,
                  encoding: str | None = None, delimiter: str | None = None):
@@ -41,6 +43,7 @@ class Workbook:
         self.delimiter = delimiter
         self._book = book
         self._names: list[str | None] = list(book.sheet_names) if book is not None else [None]
+        self._parsed: dict[str, Any] = {}
         self._sheets: dict[str | None, Sheet] = {}
         if text_sheet is not None:
             self._sheets[None] = text_sheet
@@ -49,22 +52,39 @@ class Workbook:
     def sheet_names(self) -> list[str | None]:
         return list(self._names)
 
+    def head(self, name: str | None, rows: int) -> list[list[Any]]:
+        """The first `rows` rows of a sheet, as the spreadsheet numbers them from 1."""
+        if name in self._sheets:
+            return self._sheets[name].rows[:rows]
+        parsed = self._parse(name)
+        return _calamine_call(self.path, lambda: parsed.to_python(skip_empty_area=False, nrows=rows))
+
     def sheet(self, name: str | None) -> Sheet:
         if name not in self._sheets:
-            self._sheets[name] = self._read_sheet(name)
+            parsed = self._parse(name)
+            rows = _calamine_call(self.path, lambda: parsed.to_python(skip_empty_area=False))
+            _check_cell_lengths(self.path, name, rows)
+            self._sheets[name] = Sheet(name, rows)
+            self._parsed.pop(name, None)
         return self._sheets[name]
 
-    def _read_sheet(self, name: str | None) -> Sheet:
+    def forget(self, name: str | None) -> None:
+        if self._book is not None:
+            self._parsed.pop(name, None)
+            self._sheets.pop(name, None)
+
+    def _parse(self, name: str | None) -> Any:
         if self._book is None or name is None:
             raise UnreadableFile(f"{self.path.name} has no sheets: it is delimited text")
         if name not in self._names:
             listed = ", ".join(repr(n) for n in self._names)
             raise UnreadableFile(f"{self.path.name} has no sheet {name!r} (sheets: {listed})")
-        rows = _calamine_call(self.path, lambda: self._book.get_sheet_by_name(name).to_python(skip_empty_area=False))
-        _check_cell_lengths(self.path, name, rows)
-        return Sheet(name, rows)
+        if name not in self._parsed:
+            self._parsed[name] = _calamine_call(self.path, lambda: self._book.get_sheet_by_name(name))
+        return self._parsed[name]
 
     def close(self) -> None:
+        self._parsed.clear()
         if self._book is not None:
             self._book.close()
 
