@@ -215,3 +215,23 @@ def test_too_many_cells_in_text(service: RegisterService, tmp_path: Path, monkey
     path = tmp_path / "many.csv"
     path.write_text("supplier_id,name\n" + "a,b\n" * 600, encoding="utf-8")
     _refused(service, path, "more than 1,000 cells")
+
+
+@pytest.mark.slow
+def test_many_large_sparse_sheets_are_looked_through_one_at_a_time(service: RegisterService, tmp_path: Path) -> None:
+    # Twenty sheets, each a single stray cell that makes it a dense 8-million-cell rectangle.
+    book = tmp_path / "sheets.xlsx"
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    workbook.active.title = "S0"
+    for n in range(1, 20):
+        workbook.create_sheet(f"S{n}")
+    workbook.save(book)
+    stray = b'<row r="999999"><c r="H999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+    with zipfile.ZipFile(book) as archive:
+        sheets = {name: archive.read(name).replace(b"</sheetData>", stray, 1)
+                  for name in archive.namelist() if name.startswith("xl/worksheets/sheet")}
+    assert len(sheets) == 20 and all(b"H999999" in xml for xml in sheets.values())
+    hostile = rewrite_zip(book, tmp_path / "hostile-sheets.xlsx", sheets)
+    assert _cli_refuses(hostile, service.path).endswith("(use --map \"Your header=supplier_id\", or --kind)")
