@@ -227,6 +227,8 @@ def test_many_large_sparse_sheets_are_looked_through_one_at_a_time(service: Regi
     workbook.active.title = "S0"
     for n in range(1, 20):
         workbook.create_sheet(f"S{n}")
+    for page in workbook.worksheets:
+        page["A1"] = "Proveedores"  # with the stray cell, the rectangle A1:H999999
     workbook.save(book)
     stray = b'<row r="999999"><c r="H999999" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
     with zipfile.ZipFile(book) as archive:
