@@ -97,7 +97,8 @@ def _index() -> dict[str, str]:
 
 
 # Imports repeat a handful of names across thousands of rows; folding each is the cost.
-@lru_cache(maxsize=4096)
+# A small bound keeps what a hostile file of long distinct cells can pin in memory small.
+@lru_cache(maxsize=512)
 def parse_country(value: str) -> str:
     """Return the ISO 3166-1 alpha-2 code for a code or a name in English, Spanish or French."""
     code = _index().get(fold(value))

@@ -79,7 +79,8 @@ def _category_index() -> dict[str, Category]:
 
 
 # Imports repeat a handful of names across thousands of rows; folding each is the cost.
-@lru_cache(maxsize=4096)
+# A small bound keeps what a hostile file of long distinct cells can pin in memory small.
+@lru_cache(maxsize=512)
 def parse_category(value: str) -> Category:
     category = _category_index().get(fold(value))
     if category is None:
