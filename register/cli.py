@@ -89,36 +89,108 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
 @cli.command(name="import")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-@click.option("--kind", type=click.Choice(KINDS + ("review",)), help="What the file holds (default: guessed from its id column).")
-@click.option("--sheet", help="Worksheet to read (default: the first).")
+@click.option("--kind", type=click.Choice(KINDS + ("review",)), help="What the file holds (default: guessed from its headers).")
+@click.option("--sheet", help="Worksheet to read (default: the one whose header matches best).")
+@click.option("--map", "mappings", multiple=True, metavar='"HEADER=FIELD"',
+              help='Map a column to a field, overriding the guess ("HEADER=-" ignores the column). Repeatable.')
+@click.option("--day-first", "date_order", flag_value="day-first", help="Read ambiguous dates like 03/04/2027 as 3 April.")
+@click.option("--month-first", "date_order", flag_value="month-first", help="Read ambiguous dates like 03/04/2027 as March 4.")
+@click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
+              help="Write the rejected rows, as the file had them, with a reason column.")
+@click.option("--save-mapping", is_flag=True, help="Remember this header mapping; files with the same header row reuse it.")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--strict", is_flag=True, help="Write nothing if any row is rejected.")
 @review_import_options  # issue 7: --kind review --supplier ID [--reviewer NAME]
 @json_option
-def import_(file: Path, db: str | None, kind: str | None, sheet: str | None, dry_run: bool, strict: bool, as_json: bool,
-            supplier: str | None, reviewer: str | None) -> None:
-    """Import suppliers, interconnections or risks from a .csv or .xlsx FILE (upsert by id),
-    or a filled-in supplier questionnaire with --kind review --supplier ID."""
+def import_(
+    file: Path, db: str | None, kind: str | None, sheet: str | None, mappings: tuple[str, ...], date_order: str | None,
+    rejects_path: Path | None, save_mapping: bool, dry_run: bool, strict: bool, as_json: bool,
+    supplier: str | None, reviewer: str | None,
+) -> None:
+    """Import suppliers, interconnections or risks from FILE (.xlsx, .xlsm, .xls, .ods, .csv,
+    .tsv), upserting by id. Headers in English, Spanish or French are recognised. With
+    --kind review --supplier ID, FILE is a filled-in supplier questionnaire."""
     if kind == "review":  # issue 7: questionnaire round trip, see _import_review
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
     from register.io.importer import import_file
 
+    overrides = _parse_mappings(mappings)
     service = _open(db)
-    report = import_file(service, file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict)
+    with _import_progress(enabled=not as_json) as on_progress:
+        report = import_file(
+            service, file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
+            overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
+            save_mapping=save_mapping,
+        )
     if as_json:
         _print_json(report.as_dict())
     else:
-        verb = "would import" if dry_run else "imported"
-        click.echo(
-            f"{verb} {report.accepted} of {report.total} {report.kind.value} "
-            f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged); {report.rejected} rejected"
-        )
-        for reject in report.rejects:
-            click.echo(f"  row {reject.row} [{reject.id or '-'}] {reject.reason}")
-        if strict and report.rejects:
-            click.echo("nothing written (--strict)")
+        _print_import_report(report, dry_run=dry_run, strict=strict)
     sys.exit(EXIT_REJECTS if report.rejects else EXIT_OK)
+
+
+def _parse_mappings(mappings: tuple[str, ...]) -> dict[str, str]:
+    overrides = {}
+    for item in mappings:
+        header, separator, name = item.rpartition("=")
+        if not separator or not header.strip() or not name.strip():
+            raise click.BadParameter(f'{item!r} is not "HEADER=FIELD"', param_hint="--map")
+        overrides[header.strip()] = name.strip()
+    return overrides
+
+
+def _import_progress(enabled: bool) -> Any:
+    """A progress bar on stderr when it is a terminal; otherwise no callback at all."""
+    import contextlib
+
+    if not enabled or not sys.stderr.isatty():
+        return contextlib.nullcontext(None)
+
+    @contextlib.contextmanager
+    def bar() -> Any:
+        state: dict[str, Any] = {}
+
+        def on_progress(done: int, total: int | None) -> None:
+            if "bar" not in state:
+                state["bar"] = click.progressbar(length=total or 0, label="importing rows", file=sys.stderr)
+                state["bar"].__enter__()
+            state["bar"].update(done - state.get("done", 0))
+            state["done"] = done
+
+        try:
+            yield on_progress
+        finally:
+            if "bar" in state:
+                state["bar"].__exit__(None, None, None)
+
+    return bar()
+
+
+def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
+    source = report.source
+    verb = "would import" if dry_run else "imported"
+    where = f"sheet {source['sheet']!r}, " if source.get("sheet") else ""
+    click.echo(f"read {source['file']} ({where}header on row {source['header_row']})")
+    exact = [h for h, used in source["mapping"].items() if used["how"] == "exact"]
+    if exact:
+        click.echo(f"  {len(exact)} columns matched by name: {', '.join(exact)}")
+    for header, used in source["mapping"].items():
+        if used["how"] != "exact":
+            click.echo(f"  {header} → {used['field']} ({used['how']}, confidence {used['confidence']:.2f})")
+    if source["unmapped"]:
+        click.echo(f"  ignored columns: {', '.join(source['unmapped'])}")
+    click.echo(
+        f"{verb} {report.accepted} of {report.total} {report.kind.value} "
+        f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged); {report.rejected} rejected"
+    )
+    for reject in report.rejects:
+        sheet = f"{reject.sheet}!" if reject.sheet else ""
+        click.echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
+    if strict and report.rejects:
+        click.echo("nothing written (--strict)")
+    if source.get("rejects_file"):
+        click.echo(f"rejected rows written to {source['rejects_file']}")
 
 
 _TABLE_COLUMNS = {

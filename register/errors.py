@@ -39,3 +39,7 @@ class InvalidRecord(RegisterError):
 
 class UnreadableFile(RegisterError):
     """A spreadsheet could not be read at all; nothing was written."""
+
+
+class ImportCancelled(RegisterError):
+    """The user cancelled an import before it finished; nothing was written."""

@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from pydantic import BaseModel, ValidationError
 
@@ -44,6 +44,7 @@ SCREENING_DECISIONS_TABLE = "screening_decisions"
 SCREENING_LISTS_TABLE = "screening_lists"
 
 Clock = Callable[[], datetime]
+MAPPINGS_TABLE = "mappings"
 
 
 def utc_now() -> datetime:
@@ -74,6 +75,9 @@ class SourceRow:
     # Canonical field → the header as written in the source, for reject messages.
     headers: dict[str, str] = field(default_factory=dict)
     sheet: str | None = None
+    # Cells the importer could not convert (a text date that is no date, …): the row is
+    # rejected with these reasons, which name the value as written.
+    problems: list[Problem] = field(default_factory=list)
 
 
 @dataclass
@@ -288,7 +292,7 @@ class RegisterService:
             kind = RecordKind.suppliers if record.subject_type == "supplier" else RecordKind.interconnections
             if not self._exists(kind, record.subject_id, tx):
                 return [Problem("subject_id", record.subject_id, f"no {record.subject_type} {record.subject_id!r} in the register")]
-        if hasattr(record, "ict_suppliers"):
+        if "ict_suppliers" in type(record).model_fields:  # hasattr on a pydantic model costs an exception
             unknown = [s for s in record.ict_suppliers if not self._exists(RecordKind.suppliers, s, tx)]
             if unknown:
                 return [Problem("ict_suppliers", "; ".join(unknown), f"no supplier {', '.join(map(repr, unknown))} in the register")]
@@ -340,26 +344,12 @@ class RegisterService:
         """
         report = ImportReport(kind)
         id_field = ID_FIELDS[kind]
-        first_row_of: dict[str, int] = {}
         with self._file.transaction(actor=self.actor, at=self._now()) as tx:
-            for source in rows:
+            for source, outcome in self.screen_rows(kind, rows, tx, on_row=on_row):
                 report.total += 1
-                if on_row is not None:
-                    on_row(report.total)
-                raw_id = source.fields.get(id_field)
-                record_id = str(raw_id).strip() if raw_id is not None else None
-                if record_id in first_row_of:
-                    report.rejects.append(Reject(
-                        source.row, record_id, source.headers.get(id_field, id_field), raw_id,
-                        f"duplicate id: {record_id} already appears in row {first_row_of[record_id]}",
-                        sheet=source.sheet,
-                    ))
+                if isinstance(outcome, Reject):
+                    report.rejects.append(outcome)
                     continue
-                outcome = self._problems(kind, source.fields, tx)
-                if isinstance(outcome, list):
-                    report.rejects.append(_reject(source, record_id, outcome))
-                    continue
-                first_row_of[getattr(outcome, id_field)] = source.row
                 status = tx.put(kind.value, getattr(outcome, id_field), stored_form(outcome))
                 setattr(report, status, getattr(report, status) + 1)
             if dry_run or (strict and report.rejects):
@@ -372,6 +362,39 @@ class RegisterService:
                     # stored unscreened.
                     self._record_screening_run(tx, trigger="import")
         return report
+
+    def screen_rows(
+        self, kind: RecordKind, rows: Iterable[SourceRow], tx: Transaction | None = None, *,
+        on_row: Callable[[int], None] | None = None,
+    ) -> Iterator[tuple[SourceRow, BaseModel | Reject]]:
+        """Each row with its valid record or the reason it is rejected; writes nothing.
+
+        The first row with an id wins; later rows with the same id are rejected naming it.
+        """
+        id_field = ID_FIELDS[kind]
+        first_row_of: dict[str, int] = {}
+        for count, source in enumerate(rows, start=1):
+            if on_row is not None:
+                on_row(count)
+            raw_id = source.fields.get(id_field)
+            record_id = str(raw_id).strip() if raw_id is not None else None
+            if record_id in first_row_of:
+                yield source, Reject(
+                    source.row, record_id, source.headers.get(id_field, id_field), raw_id,
+                    f"duplicate id: {record_id} already appears in row {first_row_of[record_id]}",
+                    sheet=source.sheet,
+                )
+                continue
+            outcome = self._problems(kind, source.fields, tx)
+            if source.problems:
+                found = outcome if isinstance(outcome, list) else []
+                converted = {p.field for p in source.problems}
+                outcome = source.problems + [p for p in found if p.field not in converted]
+            if isinstance(outcome, list):
+                yield source, _reject(source, record_id, outcome)
+                continue
+            first_row_of[getattr(outcome, id_field)] = source.row
+            yield source, outcome
 
     # --- checking --------------------------------------------------------------------
     def verify(self) -> list[AuditProblem]:
@@ -660,6 +683,25 @@ class RegisterService:
             row["screening"] = hits.get(row["supplier_id"], [])
             row["partner_status"] = standing.status.value
             row["partner_basis"] = standing.basis
+
+    # --- saved import mappings (issue 3: importing real-world spreadsheets) ---------------
+    # A source's header row, fingerprinted, names the column → field mapping chosen for it.
+    # Mappings live in the register under MAPPINGS_TABLE, so saving one is audited like any
+    # other change and travels with the register.
+    def saved_mappings(self) -> dict[str, dict[str, Any]]:
+        """Fingerprint → {"kind": ..., "columns": {header key: field or "-"}}."""
+        return self.stored(MAPPINGS_TABLE)
+
+    def save_mapping(self, fingerprint: str, kind: RecordKind, columns: dict[str, str]) -> str:
+        """Store the mapping for a source; returns "created", "updated" or "unchanged"."""
+        entry = {"kind": kind.value, "columns": dict(sorted(columns.items()))}
+        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+            return tx.put(MAPPINGS_TABLE, fingerprint, entry)
+
+    def forget_mapping(self, fingerprint: str) -> bool:
+        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+            return tx.delete(MAPPINGS_TABLE, fingerprint)
+    # --- end of saved import mappings ----------------------------------------------------
 
 
 def _checked_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

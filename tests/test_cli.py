@@ -81,7 +81,7 @@ def test_import_with_rejected_rows_exits_3_and_reports_each(tmp_path, sample_reg
     assert (report["total"], report["accepted"], report["rejected"]) == (3, 1, 2)
     assert report["accepted"] + report["rejected"] == report["total"]
     assert [(r["row"], r["id"], r["column"], r["value"]) for r in report["rejects"]] == [
-        (3, "NEW-2", "hq_country", "Atlantis"), (5, "NEW-3", "tier", "7"),
+        (3, "NEW-2", "hq_country", "Atlantis"), (5, "NEW-3", "tier", 7),
     ]
     assert "unknown country" in report["rejects"][0]["reason"]
 

@@ -7,7 +7,7 @@ below add the everyday names those translations lack ("Corea del Sur", "EE. UU."
 from __future__ import annotations
 
 import gettext
-from functools import cache
+from functools import cache, lru_cache
 
 import pycountry
 
@@ -96,6 +96,9 @@ def _index() -> dict[str, str]:
     return index
 
 
+# Imports repeat a handful of names across thousands of rows; folding each is the cost.
+# A small bound keeps what a hostile file of long distinct cells can pin in memory small.
+@lru_cache(maxsize=512)
 def parse_country(value: str) -> str:
     """Return the ISO 3166-1 alpha-2 code for a code or a name in English, Spanish or French."""
     code = _index().get(fold(value))

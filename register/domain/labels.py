@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 
 from register.domain.text import fold
 
@@ -78,6 +78,9 @@ def _category_index() -> dict[str, Category]:
     return index
 
 
+# Imports repeat a handful of names across thousands of rows; folding each is the cost.
+# A small bound keeps what a hostile file of long distinct cells can pin in memory small.
+@lru_cache(maxsize=512)
 def parse_category(value: str) -> Category:
     category = _category_index().get(fold(value))
     if category is None:

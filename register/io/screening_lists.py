@@ -19,7 +19,7 @@ import orjson
 from register.domain.screening import ExternalEntry, ScreeningList, external_list, lists_from_data, split_aliases
 from register.domain.text import fold
 from register.errors import UnreadableFile
-from register.io.reading import read_table
+from register.io.reading import open_workbook
 
 COVERED_LIST_PATH = Path(__file__).resolve().parent.parent / "data" / "covered_list.json"
 MAX_LIST_BYTES = 64 * 1024 * 1024
@@ -60,6 +60,18 @@ def _cell(values: list[Any], index: int | None) -> str:
     return str(value).strip()
 
 
+def _first_sheet(path: Path) -> tuple[list[str], list[list[Any]]]:
+    """Header and data rows of the file's first sheet, read through the defensive reader."""
+    workbook = open_workbook(path)
+    try:
+        rows = workbook.sheet(workbook.sheet_names[0]).rows
+    finally:
+        workbook.close()
+    if not rows:
+        raise UnreadableFile(f"screening list {path.name} is empty")
+    return ["" if v is None else str(v) for v in rows[0]], rows[1:]
+
+
 def read_external_list(path: Path, dated: date | None = None) -> ScreeningList:
     """The list in `path`, named after the file; refuses files too large to screen against."""
     if not path.is_file():
@@ -68,12 +80,12 @@ def read_external_list(path: Path, dated: date | None = None) -> ScreeningList:
     if size > MAX_LIST_BYTES:
         raise UnreadableFile(f"screening list {path.name} is {size // 2**20} MB; the limit is {MAX_LIST_BYTES // 2**20} MB")
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    table = read_table(path)
-    columns = _column_index(table.headers)
+    headers, rows = _first_sheet(path)
+    columns = _column_index(headers)
     if "name" not in columns:
         raise UnreadableFile(f"screening list {path.name} has no name column (expected one of: name, entity, nombre, nom)")
     entries = []
-    for number, values in table.rows:
+    for values in rows:
         if len(entries) >= MAX_LIST_ROWS:
             raise UnreadableFile(f"screening list {path.name} has more than {MAX_LIST_ROWS:,} rows; split it")
         name = _cell(values, columns["name"])
