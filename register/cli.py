@@ -237,6 +237,28 @@ def demo(obj: dict, path: Path | None, summary: bool) -> None:
     _summarise(service, as_json=False)
 
 
+# --- auditor workbook export (issue 4) ----------------------------------------------------
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date the reviews are judged against and the file is stamped with (default: today).")
+@click.option("--preparer", metavar="NAME", help="Who prepared the workbook (default: the actor).")
+@json_option
+@click.pass_obj
+def export(obj: dict, out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
+    """Write the auditor workbook OUT.xlsx: summary, method, risks with live recomputation,
+    suppliers, interconnections, heat map, reviews and the audit trail."""
+    service = _open(db)
+    result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer or obj.get("actor"))
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    rows = ", ".join(f"{name} {count}" for name, count in result.sheets.items())
+    click.echo(f"wrote {result.path} ({result.bytes:,} bytes; sha256 {result.sha256})")
+    click.echo(f"rows: {rows}")
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     from register.errors import RegisterError

@@ -39,3 +39,8 @@ class InvalidRecord(RegisterError):
 
 class UnreadableFile(RegisterError):
     """A spreadsheet could not be read at all; nothing was written."""
+
+
+# --- workbook export ---------------------------------------------------------------------
+class ExportCancelled(RegisterError):
+    """The user cancelled an export; no workbook was written."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from pydantic import BaseModel, ValidationError
 
@@ -24,6 +25,9 @@ from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
 from register.store.audit import AUDIT_TABLE, entries, head
 from register.store.canonical import canonical_hash
 from register.store.register_file import META_ID, META_TABLE
+
+if TYPE_CHECKING:
+    from register.io.workbook import ExportResult
 
 Clock = Callable[[], datetime]
 
@@ -355,6 +359,22 @@ class RegisterService:
             if recomputed != data:
                 problems.append(AuditProblem(f"risks {risk_id}", "stored scores do not follow from its inputs under the method"))
         return problems
+
+    # --- auditor workbook export (issue 4) ------------------------------------------------
+    def export_workbook(
+        self, out: Path, *, as_of: date | None = None, preparer: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    ) -> ExportResult:
+        """Write the auditor workbook to `out` (atomically; nothing is left behind on failure).
+
+        `as_of` (default: today) dates the reviews and stamps the file, so the same register and
+        as-of date give byte-identical workbooks; `preparer` defaults to this service's actor.
+        `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
+        export with ExportCancelled.
+        """
+        from register.io.workbook import export_workbook
+
+        return export_workbook(self, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
 
 
 def _reject(source: SourceRow, record_id: str | None, problems: list[Problem]) -> Reject:
