@@ -74,6 +74,8 @@ def text_cell(ws: Any, value: str) -> Cell:
 def safe_value(ws: Any, value: Any) -> Any:
     """What to hand openpyxl for `value`: plain values where they are safe, else a text cell."""
     if type(value) is str:
+        if not value:
+            return None
         if value in _ERROR_CODES or _NEEDS_CARE.search(value):
             return text_cell(ws, value)
         return value
@@ -280,14 +282,14 @@ def discard_streams(book: Workbook) -> None:
     long, and a cancelled export must leave nothing behind.
     """
     for ws in book.worksheets:
+        try:
+            if not ws.closed:
+                ws.close()  # ends the row stream cleanly, so nothing complains when it is collected
+        except Exception:  # noqa: BLE001 - a broken stream is removed below all the same
+            pass
         writer = getattr(ws, "_writer", None)
-        if writer is None:
-            continue
-        try:
-            writer.close()
-        except Exception:  # noqa: BLE001 - a half-written stream may refuse to close; remove it anyway
-            pass
-        try:
-            writer.cleanup()
-        except (OSError, ValueError):
-            pass
+        if writer is not None:
+            try:
+                writer.cleanup()
+            except (OSError, ValueError):
+                pass
