@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -122,6 +122,13 @@ class ImportReport:
         }
 
 
+class _ResidualView(NamedTuple):
+    """The two stored fields of a risk that its subject's worst residual score depends on."""
+
+    status: str | None
+    residual_score: int | None
+
+
 @dataclass(frozen=True)
 class RegisterInfo:
     path: Path
@@ -202,10 +209,13 @@ class RegisterService:
         return rows
 
     def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
-        by_subject: dict[tuple[str, str], list[Risk]] = {}
-        for risk in self.records(RecordKind.risks):
-            by_subject.setdefault((risk.subject_type, risk.subject_id), []).append(risk)
-        return {subject: worst_residual(risks) for subject, risks in by_subject.items()}
+        # Read from the stored form: validating every risk into a model here made each listing
+        # of suppliers cost memory and time in proportion to the whole register (issue 4).
+        by_subject: dict[tuple[str, str], list[_ResidualView]] = {}
+        for data in self.stored(RecordKind.risks).values():
+            view = _ResidualView(data.get("status"), data.get("residual_score"))
+            by_subject.setdefault((data["subject_type"], data["subject_id"]), []).append(view)
+        return {subject: worst_residual(views) for subject, views in by_subject.items()}  # type: ignore[arg-type]
 
     def info(self) -> RegisterInfo:
         document = self._file.document()
