@@ -245,12 +245,11 @@ def demo(obj: dict, path: Path | None, summary: bool) -> None:
               help="Date the reviews are judged against and the file is stamped with (default: today).")
 @click.option("--preparer", metavar="NAME", help="Who prepared the workbook (default: the actor).")
 @json_option
-@click.pass_obj
-def export(obj: dict, out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
+def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
     """Write the auditor workbook OUT.xlsx: summary, method, risks with live recomputation,
     suppliers, interconnections, heat map, reviews and the audit trail."""
     service = _open(db)
-    result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer or obj.get("actor"))
+    result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer)
     if as_json:
         _print_json(result.as_dict())
         return

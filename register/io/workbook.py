@@ -40,7 +40,6 @@ from register.io.xlsx import (
     MAX_CELL_CHARS,
     MONEY_FORMAT,
     SECTION_FONT,
-    TITLE_FONT,
     Column,
     Formula,
     SheetWriter,
@@ -85,6 +84,12 @@ RISK_RECOMPUTED = (
 )
 # recomputed column → the stored column it must equal
 RECOMPUTED_OF = dict(zip(RISK_RECOMPUTED[:-1], RISK_DERIVED[1:-1]))
+# Widths (characters) of the columns that hold prose; others are measured.
+_WIDTHS = {
+    "scenario": 50, "threat_source": 30, "vulnerability": 40, "likelihood_rationale": 40, "consequence_rationale": 40,
+    "countermeasures": 50, "planned_actions": 40, "acceptance": 30, "evidence": 40, "criteria_refs": 40, "notes": 40,
+    "description": 50,
+}
 COUNTERMEASURE_COLUMNS = (
     "risk_id", "number", "description", "type", "reduces", "effectiveness", "evidence", "tested_on",
     "counts", "counted_by_register",
@@ -279,10 +284,7 @@ def _section(sheet: SheetWriter, title: str, header: Iterable[str] | None = None
 
 def _write_method(sheet: SheetWriter, context: ExportContext, book: Workbook) -> None:
     method = context.method
-    sheet.ws.freeze_panes = "A2"
-    sheet.ws.print_title_rows = "1:1"
-    sheet.columns = [Column("", width=30), Column("", width=22), Column("", width=60)] + [Column("", width=28)] * 5
-    sheet.append_styled(["Scoring method — everything needed to recompute every score"], font=TITLE_FONT)
+    sheet.titled("Scoring method — everything needed to recompute every score", (30, 22, 60, 28, 28, 28, 28, 28))
     sheet.append(["method_version", method.method_version])
     _define(book, NAME_METHOD_VERSION, sheet.reference(1, sheet.next_row - 1))
     sheet.append(["basis", method.basis])
@@ -357,7 +359,7 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: Expor
     headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED]
     sheet.table_header([Column(h, DATE_FORMAT if h in dates else None, width=_WIDTHS.get(h)) for h in headers])
     measures_sheet.table_header([Column(h, width=_WIDTHS.get(h)) for h in COUNTERMEASURE_COLUMNS])
-    letter = {name: _letter(index) for index, name in enumerate(headers)}
+    letter = {name: get_column_letter(index + 1) for index, name in enumerate(headers)}
     categories = [CONSEQUENCE_PREFIX + cid for cid in method.category_ids]
     formulas = _risk_formulas(letter, categories)
     counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
@@ -420,15 +422,6 @@ def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
     ]
 
 
-def _letter(index: int) -> str:
-    return get_column_letter(index + 1)
-
-
-_WIDTHS = {
-    "scenario": 50, "threat_source": 30, "vulnerability": 40, "likelihood_rationale": 40, "consequence_rationale": 40,
-    "countermeasures": 50, "planned_actions": 40, "acceptance": 30, "evidence": 40, "criteria_refs": 40, "notes": 40,
-    "description": 50,
-}
 
 
 def _gather(facts: RiskFacts, data: dict[str, Any], context: ExportContext) -> None:
@@ -499,10 +492,7 @@ def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str,
 def _write_heat_map(sheet: SheetWriter, context: ExportContext) -> None:
     method = context.method
     fills = _band_fills(method)
-    sheet.ws.freeze_panes = "A2"
-    sheet.ws.print_title_rows = "1:1"
-    sheet.columns = [Column("", width=26)] + [Column("", width=16)] * 5
-    sheet.append_styled(["Heat map — likelihood × consequence, risks not closed; cells coloured by band"], font=TITLE_FONT)
+    sheet.titled("Heat map — likelihood × consequence, risks not closed; cells coloured by band", (26, 16, 16, 16, 16, 16))
     labels = {level.value: level.label for level in method.likelihood_scale}
     for title, grid in (("Inherent (L × C)", context.facts.inherent_grid), ("Residual (L′ × C′)", context.facts.residual_grid)):
         _section(sheet, title)
@@ -616,10 +606,7 @@ def extra_hemispheric_section(suppliers: list[dict[str, Any]]) -> SummarySection
 
 
 def _write_summary(sheet: SheetWriter, sections: list[SummarySection]) -> None:
-    sheet.ws.freeze_panes = "A2"
-    sheet.ws.print_title_rows = "1:1"
-    sheet.columns = [Column("", width=34), Column("", width=66), Column("", width=26), Column("", width=50)] + [Column("", width=14)] * 5
-    sheet.append_styled(["Supply-chain risk register — auditor workbook"], font=TITLE_FONT)
+    sheet.titled("Supply-chain risk register — auditor workbook", (34, 66, 26, 50, 14, 14, 14, 14, 14))
     for section in sections:
         _section(sheet, section.title, section.header)
         for row in section.rows:

@@ -120,6 +120,13 @@ class SheetWriter:
     def next_row(self) -> int:
         return self.rows_written + len(self._pending) + 1
 
+    def titled(self, title: str, widths: Sequence[float]) -> None:
+        """A sheet of sections rather than one table: a frozen, repeated title row."""
+        self.columns = [Column("", width=width) for width in widths]
+        self.ws.freeze_panes = "A2"
+        self.ws.print_title_rows = "1:1"
+        self.append_styled([title], font=TITLE_FONT)
+
     def table_header(self, columns: Sequence[Column | str], *, freeze: bool = True) -> None:
         """The sheet's main table: its header row is frozen, filtered and printed on every page."""
         self.columns = [c if isinstance(c, Column) else Column(c) for c in columns]
