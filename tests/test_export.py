@@ -284,3 +284,13 @@ def test_export_does_not_import_textual(service, tmp_path):
                           capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin"})
     assert done.stdout.strip().endswith("clean"), done.stderr
     assert (tmp_path / "h.xlsx").is_file()
+
+
+def test_characters_xml_cannot_carry_are_escaped_not_fatal(tmp_path):
+    service = RegisterService.create(tmp_path / "ctl.json", actor="tester")
+    service.save(RecordKind.suppliers, dict(supplier_id="S-1", name="Bell\x07 Corp", hq_country="US", category="other",
+                                            tier=1, criticality=1))
+    out = tmp_path / "ctl.xlsx"
+    service.export_workbook(out, as_of=AS_OF)
+    # OOXML's escape for a character XML 1.0 cannot hold; Excel and LibreOffice show the character.
+    assert table(openpyxl.load_workbook(out), "Suppliers")[0]["name"] == "Bell_x0007_ Corp"

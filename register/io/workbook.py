@@ -182,7 +182,10 @@ def export_workbook(
     book.calculation.fullCalcOnLoad = True  # no cached results are stored: compute on open
     _describe(book, context)
     sheets = {title: SheetWriter.create(book, title) for title in SHEET_ORDER}
-    handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    except OSError as exc:
+        raise RegisterError(f"cannot write {out}: {exc.strerror or exc}") from None
     os.close(handle)
     try:
         _write_method(sheets[METHOD], context, book)
