@@ -78,7 +78,9 @@ def test_hostile_text_stays_literal_text(book, workbook_path):
     assert names["SUP-3"]["notes"] == HOSTILE[2]
     risks = {row["risk_id"]: row for row in table(book, "Risks")}
     assert risks["RSK-1"]["scenario"] == HOSTILE[0] and risks["RSK-1"]["owner"] == HOSTILE[3]
-    assert table(book, "Interconnections")[0]["operators"] == f"AEP; {HOSTILE[5]}"
+    tie = table(book, "Interconnections")[0]
+    assert tie["operators"] == f"AEP; {HOSTILE[5]}"
+    assert tie["ict_supplier_names"] == f"Prairie Grid Controls Inc.; {HOSTILE[0]}"
     hostile_cells = [cell for ws in book.worksheets for row in ws.iter_rows() for cell in row
                      if isinstance(cell.value, str) and cell.value in HOSTILE]
     assert len(hostile_cells) >= 8

@@ -169,14 +169,17 @@ def export_workbook(
     info = service.info()
     suppliers = service.listing(RecordKind.suppliers)
     interconnections = service.listing(RecordKind.interconnections)
+    supplier_names = {s["supplier_id"]: s["name"] for s in suppliers}
     context = ExportContext(
         service=service, info=info, method=service.method, as_of=as_of, preparer=preparer or service.actor,
         subject_names={
-            **{("supplier", s["supplier_id"]): s["name"] for s in suppliers},
+            **{("supplier", supplier_id): name for supplier_id, name in supplier_names.items()},
             **{("interconnection", i["interconnection_id"]): i["name"] for i in interconnections},
         },
         suppliers=suppliers, interconnections=interconnections,
     )
+    for tie in interconnections:
+        tie["ict_supplier_names"] = "; ".join(supplier_names.get(sid, sid) for sid in tie.get("ict_suppliers", [])) or None
     progress = _Progress(sum(info.counts.values()) + info.audit_entries, on_progress, cancel)
     book = Workbook(write_only=True)
     book.calculation.fullCalcOnLoad = True  # no cached results are stored: compute on open
