@@ -59,8 +59,8 @@ def text_cell(ws: Any, value: str) -> Cell:
     """A cell that holds `value` as literal text, whatever it starts with.
 
     quotePrefix tells Excel and LibreOffice to keep it text when a user edits the cell.
-    Characters XML cannot carry are written in OOXML's `_xHHHH_` escape, which both read back
-    as the original character.
+    Characters XML cannot carry are written in OOXML's `_xHHHH_` escape, which Excel and
+    LibreOffice show as the original character (openpyxl reads the escape back as written).
     """
     if _ILLEGAL_XML.search(value):
         value = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
@@ -127,13 +127,12 @@ class SheetWriter:
         self.ws.print_title_rows = "1:1"
         self.append_styled([title], font=TITLE_FONT)
 
-    def table_header(self, columns: Sequence[Column | str], *, freeze: bool = True) -> None:
+    def table_header(self, columns: Sequence[Column | str]) -> None:
         """The sheet's main table: its header row is frozen, filtered and printed on every page."""
         self.columns = [c if isinstance(c, Column) else Column(c) for c in columns]
         self._formats = {i: c.number_format for i, c in enumerate(self.columns) if c.number_format}
         self.header_row = self.next_row
-        if freeze:
-            self.ws.freeze_panes = f"A{self.header_row + 1}"
+        self.ws.freeze_panes = f"A{self.header_row + 1}"
         self.ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         self.append_styled([c.header for c in self.columns], font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
 
@@ -146,28 +145,26 @@ class SheetWriter:
         self._push(row)
 
     def append_styled(self, values: Iterable[Any], *, font: Font | None = None, fill: PatternFill | None = None,
-                      border: Border | None = None, wrap: bool = False) -> None:
-        row = []
+                      border: Border | None = None) -> None:
+        row: list[Any] = []
         for value in values:
+            if value is None:
+                row.append(None)
+                continue
             cell = value if isinstance(value, Cell) else self._cell(value)
-            if value is not None:
-                if font is not None:
-                    cell.font = font
-                if fill is not None:
-                    cell.fill = fill
-                if border is not None:
-                    cell.border = border
-                if wrap:
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-            row.append(cell if value is not None else None)
+            if font is not None:
+                cell.font = font
+            if fill is not None:
+                cell.fill = fill
+            if border is not None:
+                cell.border = border
+            row.append(cell)
         self._push(row)
 
-    def fill_cell(self, value: Any, fill: PatternFill, *, font: Font | None = None) -> Cell:
+    def fill_cell(self, value: Any, fill: PatternFill) -> Cell:
         cell = self._cell(value)
         cell.fill = fill
         cell.alignment = Alignment(horizontal="center")
-        if font is not None:
-            cell.font = font
         return cell
 
     def _cell(self, value: Any) -> Cell:
