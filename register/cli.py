@@ -548,6 +548,27 @@ def _print_exposure(report: dict[str, Any]) -> None:
                        + (f"  [flag: {', '.join(flags)}]" if flags else ""))
 
 
+# --- auditor workbook export (issue 4) ----------------------------------------------------
+@cli.command()
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), metavar="YYYY-MM-DD",
+              help="Date the reviews are judged against and the file is stamped with (default: today).")
+@click.option("--preparer", metavar="NAME", help="Who prepared the workbook (default: the actor).")
+@json_option
+def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
+    """Write the auditor workbook OUT.xlsx: summary, method, risks with live recomputation,
+    suppliers, interconnections, heat map, reviews and the audit trail."""
+    service = _open(db)
+    result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer)
+    if as_json:
+        _print_json(result.as_dict())
+        return
+    rows = ", ".join(f"{name} {count}" for name, count in result.sheets.items())
+    click.echo(f"wrote {result.path} ({result.bytes:,} bytes; sha256 {result.sha256})")
+    click.echo(f"rows: {rows}")
+
+
 def main() -> None:
     debug = "--debug" in sys.argv[1:]
     from register.errors import RegisterError

@@ -43,3 +43,8 @@ class UnreadableFile(RegisterError):
 
 class ImportCancelled(RegisterError):
     """The user cancelled an import before it finished; nothing was written."""
+
+
+# --- workbook export ---------------------------------------------------------------------
+class ExportCancelled(RegisterError):
+    """The user cancelled an export; no workbook was written."""

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import threading
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, NamedTuple
 
 from pydantic import BaseModel, ValidationError
 
@@ -42,6 +43,9 @@ from register.io.screening_lists import builtin_lists, read_external_list
 SCREENING_RUNS_TABLE = "screening_runs"
 SCREENING_DECISIONS_TABLE = "screening_decisions"
 SCREENING_LISTS_TABLE = "screening_lists"
+
+if TYPE_CHECKING:
+    from register.io.workbook import ExportResult
 
 Clock = Callable[[], datetime]
 MAPPINGS_TABLE = "mappings"
@@ -140,6 +144,13 @@ class ImportReport:
         }
 
 
+class _ResidualView(NamedTuple):
+    """The two stored fields of a risk that its subject's worst residual score depends on."""
+
+    status: str | None
+    residual_score: int | None
+
+
 @dataclass(frozen=True)
 class RegisterInfo:
     path: Path
@@ -229,10 +240,13 @@ class RegisterService:
         return rows
 
     def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
-        by_subject: dict[tuple[str, str], list[Risk]] = {}
-        for risk in self.records(RecordKind.risks):
-            by_subject.setdefault((risk.subject_type, risk.subject_id), []).append(risk)
-        return {subject: worst_residual(risks) for subject, risks in by_subject.items()}
+        # Read from the stored form: validating every risk into a model here made each listing
+        # of suppliers cost memory and time in proportion to the whole register (issue 4).
+        by_subject: dict[tuple[str, str], list[_ResidualView]] = {}
+        for data in self.stored(RecordKind.risks).values():
+            view = _ResidualView(data.get("status"), data.get("residual_score"))
+            by_subject.setdefault((data["subject_type"], data["subject_id"]), []).append(view)
+        return {subject: worst_residual(views) for subject, views in by_subject.items()}  # type: ignore[arg-type]
 
     def info(self) -> RegisterInfo:
         document = self._file.document()
@@ -702,6 +716,22 @@ class RegisterService:
         with self._file.transaction(actor=self.actor, at=self._now()) as tx:
             return tx.delete(MAPPINGS_TABLE, fingerprint)
     # --- end of saved import mappings ----------------------------------------------------
+
+    # --- auditor workbook export (issue 4) ------------------------------------------------
+    def export_workbook(
+        self, out: Path, *, as_of: date | None = None, preparer: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    ) -> ExportResult:
+        """Write the auditor workbook to `out` (atomically; nothing is left behind on failure).
+
+        `as_of` (default: today) dates the reviews and stamps the file, so the same register and
+        as-of date give byte-identical workbooks; `preparer` defaults to this service's actor.
+        `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
+        export with ExportCancelled.
+        """
+        from register.io.workbook import export_workbook
+
+        return export_workbook(self, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
 
 
 def _checked_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

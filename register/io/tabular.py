@@ -67,7 +67,7 @@ def record_to_row(kind: RecordKind, record: dict[str, Any], method: Method) -> d
             for cid in value:
                 row.setdefault(CONSEQUENCE_PREFIX + cid, value[cid])
         elif name in _JSON_FIELDS:
-            row[name] = orjson.dumps(value).decode() if value else None
+            row[name] = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
         elif isinstance(value, list):
             row[name] = LIST_SEPARATOR.join(str(v) for v in value) if value else None
         else:

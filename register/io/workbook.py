@@ -1,0 +1,619 @@
+"""The auditor workbook: the whole register as an .xlsx an auditor can recompute and trust.
+
+Sheets, in order: Summary, Method, Risks, Suppliers, Interconnections, Heat map, Reviews,
+Audit trail, then Countermeasures (one row per countermeasure, which the Risks sheet's live
+formulas count). The Risks, Suppliers and Interconnections sheets carry the canonical columns
+of register/io/tabular.py in row 1, so `register import` reads them back as the same records.
+
+Everything is streamed (openpyxl write-only), written to a temporary file beside the target
+and renamed into place, and stamped with the as-of date instead of the wall clock, so the same
+register and as-of date always give the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import heapq
+import os
+import tempfile
+import threading
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+import orjson
+from openpyxl import Workbook
+from openpyxl.styles import PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.defined_name import DefinedName
+
+from register.domain.method import Method
+from register.domain.models import MODELS, Countermeasure, RecordKind
+from register.domain.scoring import band_for, countermeasure_counts, review_due
+from register.errors import ExportCancelled, RegisterError
+from register.io.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
+from register.io.xlsx import (
+    BOLD,
+    DATE_FORMAT,
+    MAX_CELL_CHARS,
+    MONEY_FORMAT,
+    SECTION_FONT,
+    Column,
+    Formula,
+    SheetWriter,
+    discard_streams,
+    save_reproducibly,
+)
+
+if TYPE_CHECKING:
+    from register.service import RegisterInfo, RegisterService
+
+SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES = (
+    "Summary", "Method", "Risks", "Suppliers", "Interconnections", "Heat map", "Reviews", "Audit trail",
+    "Countermeasures",
+)
+SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES)
+TOP_RISKS = 10
+DUE_SOON_DAYS = 30
+PROGRESS_EVERY = 1000
+
+# Band colours by id; a method with other band ids gets colours by severity rank.
+BAND_COLOURS = {"low": "C6EFCE", "medium": "FFEB9C", "high": "F8CBAD", "critical": "FF7C80"}
+RANK_COLOURS = ("C6EFCE", "E2EFDA", "FFEB9C", "FCE4D6", "F8CBAD", "FF7C80")
+
+# Names the Risks and Countermeasures formulas use, defined over cells of the Method sheet.
+NAME_METHOD_VERSION = "MethodVersion"
+NAME_MAX_STEPS = "MaxStepsPerFactor"
+NAME_MIN_EFFECTIVENESS = "MinEffectiveness"
+NAME_FLOOR_LEVEL = "ConsequenceFloorLevel"
+NAME_FLOOR_RANK = "FloorBandRank"
+NAME_BAND_RANK, NAME_BAND_ID, NAME_BAND_MIN = "BandRank", "BandId", "BandMin"
+
+# Columns after the canonical inputs of the Risks sheet.
+RISK_DERIVED = (
+    "subject_name", "consequence", "inherent_score", "inherent_band", "residual_likelihood",
+    "residual_consequence", "residual_score", "residual_band", "method_version",
+)
+RISK_HELPERS = ("countermeasures_counted_L", "countermeasures_counted_C")
+RISK_RECOMPUTED = (
+    "recomputed_consequence", "recomputed_inherent_score", "recomputed_inherent_band",
+    "recomputed_residual_likelihood", "recomputed_residual_consequence", "recomputed_residual_score",
+    "recomputed_residual_band", "check",
+)
+# recomputed column → the stored column it must equal
+RECOMPUTED_OF = dict(zip(RISK_RECOMPUTED[:-1], RISK_DERIVED[1:-1]))
+# Widths (characters) of the columns that hold prose; others are measured.
+_WIDTHS = {
+    "scenario": 50, "threat_source": 30, "vulnerability": 40, "likelihood_rationale": 40, "consequence_rationale": 40,
+    "countermeasures": 50, "planned_actions": 40, "acceptance": 30, "evidence": 40, "criteria_refs": 40, "notes": 40,
+    "description": 50,
+}
+COUNTERMEASURE_COLUMNS = (
+    "risk_id", "number", "description", "type", "reduces", "effectiveness", "evidence", "tested_on",
+    "counts", "counted_by_register",
+)
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    path: Path
+    sheets: dict[str, int]  # sheet → data rows (below the header row on table sheets)
+    bytes: int
+    sha256: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": str(self.path), "sheets": dict(self.sheets), "bytes": self.bytes, "sha256": self.sha256}
+
+
+@dataclass
+class RiskFacts:
+    """What the Summary, Heat map and Reviews sheets need, gathered in the one pass over risks."""
+
+    inherent_bands: Counter[str] = field(default_factory=Counter)
+    residual_bands: Counter[str] = field(default_factory=Counter)
+    closed: int = 0
+    top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
+    inherent_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
+    residual_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
+    reviews: list[tuple[tuple[int, dt.date, str], dict[str, Any], dt.date | None, str]] = field(default_factory=list)
+
+
+@dataclass
+class ExportContext:
+    service: RegisterService
+    info: RegisterInfo
+    method: Method
+    as_of: dt.date
+    preparer: str
+    subject_names: dict[tuple[str, str], str]
+    suppliers: list[dict[str, Any]]
+    interconnections: list[dict[str, Any]]
+    facts: RiskFacts = field(default_factory=RiskFacts)
+
+
+@dataclass(frozen=True)
+class SummarySection:
+    title: str
+    header: tuple[str, ...] | None
+    rows: list[tuple[Any, ...]]
+
+
+class _Progress:
+    def __init__(self, total: int, on_progress: Callable[[int, int], None] | None, cancel: threading.Event | None):
+        self.total = max(total, 1)
+        self.done = 0
+        self._on_progress = on_progress
+        self._cancel = cancel
+
+    def step(self) -> None:
+        self.done += 1
+        if self.done % PROGRESS_EVERY == 0:
+            self.check()
+
+    def check(self) -> None:
+        if self._cancel is not None and self._cancel.is_set():
+            raise ExportCancelled("export cancelled; no workbook was written")
+        if self._on_progress is not None:
+            self._on_progress(min(self.done, self.total), self.total)
+
+
+def export_workbook(
+    service: RegisterService, out: Path, *, as_of: dt.date | None = None, preparer: str | None = None,
+    on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+) -> ExportResult:
+    out = Path(out)
+    _check_target(out)
+    as_of = as_of or service.today()
+    info = service.info()
+    suppliers = service.listing(RecordKind.suppliers)
+    interconnections = service.listing(RecordKind.interconnections)
+    supplier_names = {s["supplier_id"]: s["name"] for s in suppliers}
+    context = ExportContext(
+        service=service, info=info, method=service.method, as_of=as_of, preparer=preparer or service.actor,
+        subject_names={
+            **{("supplier", supplier_id): name for supplier_id, name in supplier_names.items()},
+            **{("interconnection", i["interconnection_id"]): i["name"] for i in interconnections},
+        },
+        suppliers=suppliers, interconnections=interconnections,
+    )
+    for tie in interconnections:
+        tie["ict_supplier_names"] = "; ".join(supplier_names.get(sid, sid) for sid in tie.get("ict_suppliers", [])) or None
+    progress = _Progress(sum(info.counts.values()) + info.audit_entries, on_progress, cancel)
+    book = Workbook(write_only=True)
+    book.calculation.fullCalcOnLoad = True  # no cached results are stored: compute on open
+    _describe(book, context)
+    sheets = {title: SheetWriter.create(book, title) for title in SHEET_ORDER}
+    try:
+        handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
+    except OSError as exc:
+        raise RegisterError(f"cannot write {out}: {exc.strerror or exc}") from None
+    os.close(handle)
+    try:
+        _write_method(sheets[METHOD], context, book)
+        _write_risks(sheets[RISKS], sheets[COUNTERMEASURES], context, progress)
+        _write_records(sheets[SUPPLIERS], RecordKind.suppliers, context.suppliers, context, progress)
+        _write_records(sheets[INTERCONNECTIONS], RecordKind.interconnections, context.interconnections, context, progress)
+        _write_heat_map(sheets[HEAT_MAP], context)
+        _write_reviews(sheets[REVIEWS], context)
+        _write_audit_trail(sheets[AUDIT_TRAIL], service.audit_log(), progress)
+        _write_summary(sheets[SUMMARY], summary_sections(context))
+        for sheet in sheets.values():
+            sheet.finish()
+        progress.check()
+        save_reproducibly(book, temporary, dt.datetime.combine(as_of, dt.time()))
+        digest, size = _digest(temporary)
+        os.replace(temporary, out)
+    except OSError as exc:
+        discard_streams(book)
+        Path(temporary).unlink(missing_ok=True)
+        raise RegisterError(f"cannot write {out}: {exc.strerror or exc}") from None
+    except BaseException:
+        discard_streams(book)
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    if on_progress is not None:
+        on_progress(progress.total, progress.total)
+    rows = {title: sheet.rows_written - (sheet.header_row or 0) for title, sheet in sheets.items()}
+    return ExportResult(path=out.resolve(), sheets=rows, bytes=size, sha256=digest)
+
+
+def _check_target(out: Path) -> None:
+    if out.suffix.lower() != ".xlsx":
+        raise RegisterError(f"cannot export to {out}: the workbook's name must end in .xlsx")
+    if out.is_dir():
+        raise RegisterError(f"cannot export to {out}: it is a folder")
+    if not out.parent.is_dir():
+        raise RegisterError(f"cannot export to {out}: the folder {out.parent} does not exist")
+
+
+def _digest(path: str) -> tuple[str, int]:
+    sha = hashlib.sha256()
+    size = 0
+    with open(path, "rb") as stream:
+        os.fsync(stream.fileno())
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            sha.update(chunk)
+            size += len(chunk)
+    return sha.hexdigest(), size
+
+
+def _describe(book: Workbook, context: ExportContext) -> None:
+    props = book.properties
+    props.title = f"Risk register — {context.info.name}"
+    props.subject = f"Auditor workbook as of {context.as_of.isoformat()}"
+    props.creator = context.preparer
+    props.lastModifiedBy = context.preparer
+    props.description = (
+        f"Register content SHA-256 {context.info.content_hash}; audit chain head {context.info.audit_head}; "
+        f"method {context.info.method_version}"
+    )
+    props.keywords = "risk register; ISO 28001; audit"
+
+
+def _cell_value(value: Any) -> Any:
+    """Nested values (added by other features to a listing) travel as canonical JSON text."""
+    if isinstance(value, (dict, list, tuple)):
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
+    return value
+
+
+def _date_fields(kind: RecordKind) -> frozenset[str]:
+    return frozenset(name for name, info in MODELS[kind].model_fields.items()
+                     if info.annotation in (dt.date, dt.date | None))
+
+
+def _as_date(value: Any) -> Any:
+    return dt.date.fromisoformat(value) if isinstance(value, str) and value else value
+
+
+def _band_fills(method: Method) -> dict[str, PatternFill]:
+    fills = {}
+    for rank, band in enumerate(method.bands):
+        colour = BAND_COLOURS.get(band.id) or RANK_COLOURS[min(rank * len(RANK_COLOURS) // max(len(method.bands), 1), len(RANK_COLOURS) - 1)]
+        fills[band.id] = PatternFill("solid", fgColor=colour)
+    return fills
+
+
+# --- Method ------------------------------------------------------------------------------
+def _define(book: Workbook, name: str, reference: str) -> None:
+    book.defined_names[name] = DefinedName(name, attr_text=reference)
+
+
+def _section(sheet: SheetWriter, title: str, header: Iterable[str] | None = None) -> None:
+    sheet.append([])
+    sheet.append_styled([title], font=SECTION_FONT)
+    if header is not None:
+        sheet.append_styled(list(header), font=BOLD)
+
+
+def _write_method(sheet: SheetWriter, context: ExportContext, book: Workbook) -> None:
+    method = context.method
+    sheet.titled("Scoring method — everything needed to recompute every score", (30, 22, 60, 28, 28, 28, 28, 28))
+    sheet.append(["method_version", method.method_version])
+    _define(book, NAME_METHOD_VERSION, sheet.reference(1, sheet.next_row - 1))
+    sheet.append(["basis", method.basis])
+
+    _section(sheet, "Likelihood scale (rated ignoring existing countermeasures)", ("value", "label", "description"))
+    for level in method.likelihood_scale:
+        sheet.append([level.value, level.label, level.description])
+
+    _section(sheet, "Consequence categories (overall consequence C = the maximum over categories, never the mean)",
+             ("id (Risks column)", "label", "description", "1", "2", "3", "4", "5"))
+    for category in method.consequence_categories:
+        sheet.append([CONSEQUENCE_PREFIX + category.id, category.label, category.description, *category.anchors])
+
+    _section(sheet, "Bands (by score; rank orders severity)",
+             ("rank", "id", "label", "min_score", "max_score", "review_months", "action"))
+    first = sheet.next_row
+    ranked = sorted(enumerate(method.bands, start=1), key=lambda item: item[1].min_score)
+    for rank, band in ranked:
+        sheet.append([rank, band.id, band.label, band.min_score, band.max_score, band.review_months, band.action])
+    last = sheet.next_row - 1
+    _define(book, NAME_BAND_RANK, sheet.reference(0, first, last))
+    _define(book, NAME_BAND_ID, sheet.reference(1, first, last))
+    _define(book, NAME_BAND_MIN, sheet.reference(3, first, last))
+
+    _section(sheet, "Countermeasure and band rules", ("rule", "value", "meaning"))
+    rules = (
+        (NAME_MAX_STEPS, "max_steps_per_factor", method.max_steps_per_factor,
+         "Each counted countermeasure lowers its factor (L or C) one step; at most this many steps per factor; no factor below 1."),
+        (NAME_MIN_EFFECTIVENESS, "min_effectiveness_to_count", method.min_effectiveness_to_count,
+         "A countermeasure counts only with effectiveness at least this (and at least 1)."),
+        (None, "evidence_required", "yes", "A countermeasure counts only with evidence recorded."),
+        (None, "test_date_required", "yes", "A countermeasure counts only with a date last tested."),
+        (NAME_FLOOR_LEVEL, "consequence_floor_level", method.consequence_floor_level,
+         "While the overall consequence is at this level or above, the band is at least consequence_floor_band."),
+        (None, "consequence_floor_band", method.consequence_floor_band, "The floor band."),
+    )
+    for name, rule, value, meaning in rules:
+        sheet.append([rule, value, meaning])
+        if name is not None:
+            _define(book, name, sheet.reference(1, sheet.next_row - 1))
+    floor_band_cell = sheet.reference(1, sheet.next_row - 1)
+    sheet.append(["consequence_floor_band_rank",
+                  Formula(f"=INDEX({NAME_BAND_RANK},MATCH({floor_band_cell},{NAME_BAND_ID},0))"),
+                  "Rank of the floor band in the band table."])
+    _define(book, NAME_FLOOR_RANK, sheet.reference(1, sheet.next_row - 1))
+
+    _section(sheet, "How a score is computed", ("step", "rule"))
+    for step, rule in (
+        ("C", "Overall consequence = MAX of the c_* ratings."),
+        ("Inherent", "Inherent score = likelihood × C; band from the band table, raised to the floor band while C ≥ consequence_floor_level."),
+        ("Counted", "Countermeasures sheet: counts = 1 when effectiveness ≥ MAX(1, min_effectiveness_to_count), evidence is given and tested_on is a date."),
+        ("L′, C′", "L′ = MAX(1, L − MIN(counted L countermeasures, max_steps_per_factor)); C′ likewise from C."),
+        ("Residual", "Residual score = L′ × C′; band as for inherent, with C′ for the floor rule."),
+        ("Check", "Risks sheet: recomputed_* columns are live formulas; check says OK when every one equals the stored value."),
+    ):
+        sheet.append([step, rule])
+
+
+def band_formula(score: str, consequence: str) -> str:
+    """The band of `score`, raised to the floor band while `consequence` is at the floor level."""
+    return (
+        f"INDEX({NAME_BAND_ID},MATCH(MAX(LOOKUP({score},{NAME_BAND_MIN},{NAME_BAND_RANK}),"
+        f"IF({consequence}>={NAME_FLOOR_LEVEL},{NAME_FLOOR_RANK},0)),{NAME_BAND_RANK},0))"
+    )
+
+
+# --- Risks and Countermeasures ----------------------------------------------------------
+def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: ExportContext, progress: _Progress) -> None:
+    method = context.method
+    inputs = input_columns(RecordKind.risks, method)
+    dates = _date_fields(RecordKind.risks)
+    headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED]
+    sheet.table_header([Column(h, DATE_FORMAT if h in dates else None, width=_WIDTHS.get(h)) for h in headers])
+    measures_sheet.table_header([Column(h, width=_WIDTHS.get(h)) for h in COUNTERMEASURE_COLUMNS])
+    letter = {name: get_column_letter(index + 1) for index, name in enumerate(headers)}
+    categories = [CONSEQUENCE_PREFIX + cid for cid in method.category_ids]
+    formulas = _risk_formulas(letter, categories)
+    counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
+    facts = context.facts
+
+    for risk_id, data in sorted(context.service.stored(RecordKind.risks).items()):
+        row_number = sheet.next_row
+        first_measure = measures_sheet.next_row
+        for number, measure in enumerate(data.get("countermeasures") or [], start=1):
+            counted = countermeasure_counts(Countermeasure.model_validate(measure), method)
+            r = measures_sheet.next_row
+            measures_sheet.append([
+                risk_id, number, measure["description"], measure["type"], measure["reduces"], measure["effectiveness"],
+                measure.get("evidence") or None, _as_date(measure.get("tested_on")),
+                Formula(f"=IF(AND(F{r}>=MAX(1,{NAME_MIN_EFFECTIVENESS}),LEN(TRIM(G{r}))>0,ISNUMBER(H{r})),1,0)"),
+                int(counted),
+            ])
+        last_measure = measures_sheet.next_row - 1
+        flat = record_to_row(RecordKind.risks, data, method)
+        values = [_as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in inputs]
+        values.append(context.subject_names.get((data["subject_type"], data["subject_id"])))
+        values.append(max(data["consequences"].values()))
+        values.extend(data.get(name) for name in RISK_DERIVED[2:])
+        for factor in ("L", "C"):
+            if last_measure >= first_measure:
+                counts = measures_sheet.reference(counts_column, first_measure, last_measure)
+                reduces = measures_sheet.reference(reduces_column, first_measure, last_measure)
+                values.append(Formula(f'=SUMIFS({counts},{reduces},"{factor}")'))
+            else:
+                values.append(0)
+        values.extend(Formula(template.format(r=row_number)) for template in formulas)
+        sheet.append(values)
+        _gather(facts, data, context)
+        progress.step()
+
+    last = sheet.next_row - 1
+    fills = _band_fills(method)
+    for name in ("inherent_band", "residual_band", "recomputed_inherent_band", "recomputed_residual_band"):
+        sheet.colour_bands(headers.index(name), 2, last, fills)
+
+
+def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
+    """Row templates ({r} = row number) for the recomputed columns, in RISK_RECOMPUTED order."""
+    def at(name: str) -> str:
+        return f"{letter[name]}{{r}}"
+
+    consequence, score = at("recomputed_consequence"), at("recomputed_inherent_score")
+    residual_l, residual_c = at("recomputed_residual_likelihood"), at("recomputed_residual_consequence")
+    residual_score = at("recomputed_residual_score")
+    agree = ",".join(f"{at(recomputed)}={at(stored)}" for recomputed, stored in RECOMPUTED_OF.items())
+    return [
+        f"=MAX({at(categories[0])}:{at(categories[-1])})",
+        f"={at('likelihood')}*{consequence}",
+        "=" + band_formula(score, consequence),
+        f"=MAX(1,{at('likelihood')}-MIN({at('countermeasures_counted_L')},{NAME_MAX_STEPS}))",
+        f"=MAX(1,{consequence}-MIN({at('countermeasures_counted_C')},{NAME_MAX_STEPS}))",
+        f"={residual_l}*{residual_c}",
+        "=" + band_formula(residual_score, residual_c),
+        f'=IF({at("method_version")}<>{NAME_METHOD_VERSION},"other method",IF(AND({agree}),"OK","MISMATCH"))',
+    ]
+
+
+
+
+def _gather(facts: RiskFacts, data: dict[str, Any], context: ExportContext) -> None:
+    if data.get("status") == "closed":
+        facts.closed += 1
+        return
+    likelihood, consequence = data["likelihood"], max(data["consequences"].values())
+    facts.inherent_bands[data.get("inherent_band")] += 1
+    facts.residual_bands[data.get("residual_band")] += 1
+    facts.inherent_grid[(likelihood, consequence)] += 1
+    if data.get("residual_likelihood") is not None:
+        facts.residual_grid[(data["residual_likelihood"], data["residual_consequence"])] += 1
+    key = (data.get("residual_score") or 0, data.get("inherent_score") or 0, _Descending(data["risk_id"]))
+    if len(facts.top) < TOP_RISKS:
+        heapq.heappush(facts.top, (key, data))
+    elif key > facts.top[0][0]:
+        heapq.heapreplace(facts.top, (key, data))
+    due = _review_due(data, context.method)
+    if due is None:
+        facts.reviews.append(((2, dt.date.max, data["risk_id"]), data, None, "no review date"))
+    elif due < context.as_of:
+        facts.reviews.append(((0, due, data["risk_id"]), data, due, "overdue"))
+    elif (due - context.as_of).days <= DUE_SOON_DAYS:
+        facts.reviews.append(((1, due, data["risk_id"]), data, due, f"due within {DUE_SOON_DAYS} days"))
+
+
+class _Descending(str):
+    """Orders ids backwards, so the highest-ranked risk with equal scores is the smallest id."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
+
+
+def _review_due(data: dict[str, Any], method: Method) -> dt.date | None:
+    if data.get("next_review"):
+        return dt.date.fromisoformat(data["next_review"])
+    if data.get("assessed_on") and data.get("residual_band"):
+        try:
+            return review_due(dt.date.fromisoformat(data["assessed_on"]), data["residual_band"], method)
+        except KeyError:  # a band of another method version
+            return None
+    return None
+
+
+# --- Suppliers and Interconnections -------------------------------------------------------
+def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str, Any]], context: ExportContext,
+                   progress: _Progress) -> None:
+    """Canonical columns first (importable), then whatever else the listing carries."""
+    canonical = input_columns(kind, context.method)
+    known = set(canonical)
+    extra = list(dict.fromkeys(key for row in listing for key in row if key not in known))
+    dates = _date_fields(kind)
+    formats = {"annual_spend": MONEY_FORMAT, **{name: DATE_FORMAT for name in dates}}
+    sheet.table_header([Column(h, formats.get(h), width=_WIDTHS.get(h)) for h in [*canonical, *extra]])
+    for row in listing:
+        flat = record_to_row(kind, row, context.method)
+        sheet.append([
+            *(_as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in canonical),
+            *(_cell_value(row.get(key)) for key in extra),
+        ])
+        progress.step()
+
+
+# --- Heat map -----------------------------------------------------------------------------
+def _write_heat_map(sheet: SheetWriter, context: ExportContext) -> None:
+    method = context.method
+    fills = _band_fills(method)
+    sheet.titled("Heat map — likelihood × consequence, risks not closed; cells coloured by band", (26, 16, 16, 16, 16, 16))
+    labels = {level.value: level.label for level in method.likelihood_scale}
+    for title, grid in (("Inherent (L × C)", context.facts.inherent_grid), ("Residual (L′ × C′)", context.facts.residual_grid)):
+        _section(sheet, title)
+        sheet.append_styled(["likelihood ↓ / consequence →", *range(1, 6)], font=BOLD)
+        for likelihood in range(5, 0, -1):
+            cells = [sheet.fill_cell(grid.get((likelihood, c), 0), fills[band_for(likelihood * c, c, method)])
+                     for c in range(1, 6)]
+            sheet.append_styled([f"{likelihood} {labels[likelihood]}", *cells])
+        sheet.append(["total", sum(grid.values())])
+    _section(sheet, "Bands", ("band", "scores", "review every (months)"))
+    for band in method.bands:
+        sheet.append_styled([sheet.fill_cell(band.label, fills[band.id]), f"{band.min_score}–{band.max_score}", band.review_months])
+
+
+# --- Reviews ------------------------------------------------------------------------------
+REVIEW_COLUMNS = (
+    "risk_id", "subject_type", "subject_id", "subject_name", "scenario", "owner", "status", "residual_score",
+    "residual_band", "assessed_on", "next_review", "review_due", "days_overdue", "review_state",
+)
+
+
+def _write_reviews(sheet: SheetWriter, context: ExportContext) -> None:
+    dated = {"assessed_on", "next_review", "review_due"}
+    sheet.table_header([Column(h, DATE_FORMAT if h in dated else None, width=_WIDTHS.get(h)) for h in REVIEW_COLUMNS])
+    for _, data, due, state in sorted(context.facts.reviews, key=lambda item: item[0]):
+        values = {
+            **{name: data.get(name) for name in REVIEW_COLUMNS},
+            "subject_name": context.subject_names.get((data["subject_type"], data["subject_id"])),
+            "assessed_on": _as_date(data.get("assessed_on")),
+            "next_review": _as_date(data.get("next_review")),
+            "review_due": due,
+            "days_overdue": (context.as_of - due).days if due is not None else None,
+            "review_state": state,
+        }
+        sheet.append([values[name] for name in REVIEW_COLUMNS])
+    sheet.colour_bands(REVIEW_COLUMNS.index("residual_band"), 2, sheet.next_row - 1, _band_fills(context.method))
+
+
+# --- Audit trail --------------------------------------------------------------------------
+AUDIT_COLUMNS = ("seq", "at", "actor", "kind", "record_id", "action", "changed_fields", "changes", "state_hash", "prev", "hash")
+_TRUNCATED = " … (truncated to fit one cell; the register file holds the full entry, which its hash covers)"
+
+
+def _write_audit_trail(sheet: SheetWriter, log: Iterable[dict[str, Any]], progress: _Progress) -> None:
+    sheet.table_header([Column(h, width={"changes": 60, "state_hash": 66, "prev": 66, "hash": 66}.get(h)) for h in AUDIT_COLUMNS])
+    for entry in log:
+        changes = orjson.dumps(entry.get("changes") or {}, option=orjson.OPT_SORT_KEYS).decode()
+        if len(changes) > MAX_CELL_CHARS:
+            changes = changes[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
+        sheet.append([
+            entry.get("seq"), entry.get("at"), entry.get("actor"), entry.get("kind"), entry.get("record_id"),
+            entry.get("action"), "; ".join(sorted(entry.get("changes") or {})) or None, changes,
+            entry.get("state_hash"), entry.get("prev"), entry.get("hash"),
+        ])
+        progress.step()
+
+
+# --- Summary ------------------------------------------------------------------------------
+def summary_sections(context: ExportContext) -> list[SummarySection]:
+    """The Summary sheet's content, section by section (features add their own sections here)."""
+    info, facts, method = context.info, context.facts, context.method
+    active = sum(facts.residual_bands.values())
+    overdue = sum(1 for key, *_ in facts.reviews if key[0] == 0)
+    due_soon = sum(1 for key, *_ in facts.reviews if key[0] == 1)
+    sections = [
+        SummarySection("Register", None, [
+            ("name", info.name), ("scope", info.scope), ("prepared by", context.preparer),
+            ("as of", context.as_of), ("method_version", info.method_version), ("schema_version", info.schema_version),
+            ("suppliers", info.counts.get("suppliers", 0)), ("interconnections", info.counts.get("interconnections", 0)),
+            ("risks", info.counts.get("risks", 0)), ("risks not closed", active), ("risks closed", facts.closed),
+            ("reviews overdue", overdue), (f"reviews due within {DUE_SOON_DAYS} days", due_soon),
+        ]),
+        SummarySection("Risks per band (not closed)", ("band", "inherent", "residual"), [
+            (band.id, facts.inherent_bands.get(band.id, 0), facts.residual_bands.get(band.id, 0)) for band in method.bands
+        ]),
+        SummarySection(f"The {TOP_RISKS} highest residual risks (not closed)",
+                       ("risk_id", "subject_id", "subject_name", "scenario", "residual_score", "residual_band",
+                        "inherent_score", "owner", "status"), [
+            (d["risk_id"], d["subject_id"], context.subject_names.get((d["subject_type"], d["subject_id"])), d["scenario"],
+             d.get("residual_score"), d.get("residual_band"), d.get("inherent_score"), d.get("owner"), d.get("status"))
+            for _, d in sorted(facts.top, key=lambda item: item[0], reverse=True)
+        ]),
+        extra_hemispheric_section(context.suppliers),
+        SummarySection("Integrity", None, [
+            ("register content SHA-256", info.content_hash),
+            ("audit chain head hash", info.audit_head),
+            ("audit entries", info.audit_entries),
+        ]),
+    ]
+    return sections
+
+
+def extra_hemispheric_section(suppliers: list[dict[str, Any]]) -> SummarySection:
+    """Suppliers whose HQ or ultimate parent lies outside the Americas, and their spend per currency."""
+    count: Counter[str] = Counter()
+    spend: defaultdict[str, float] = defaultdict(float)
+    unknown: Counter[str] = Counter()
+    for supplier in suppliers:
+        if not supplier.get("extra_hemispheric"):
+            continue
+        currency = supplier.get("currency") or ""
+        count[currency] += 1
+        if supplier.get("annual_spend") is None:
+            unknown[currency] += 1
+        else:
+            spend[currency] += supplier["annual_spend"]
+    rows = [(currency, count[currency], round(spend[currency], 2), unknown[currency]) for currency in sorted(count)]
+    rows.append(("all currencies", sum(count.values()), None, sum(unknown.values())))
+    return SummarySection("Extra-hemispheric exposure (HQ or ultimate parent outside the Americas)",
+                          ("currency", "suppliers", "annual spend", "suppliers without spend"), rows)
+
+
+def _write_summary(sheet: SheetWriter, sections: list[SummarySection]) -> None:
+    sheet.titled("Supply-chain risk register — auditor workbook", (34, 66, 26, 50, 14, 14, 14, 14, 14))
+    for section in sections:
+        _section(sheet, section.title, section.header)
+        for row in section.rows:
+            sheet.append([_cell_value(v) for v in row])
