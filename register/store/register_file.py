@@ -63,6 +63,9 @@ class _AtomicStorage(Storage):
         self._stamp: tuple[int, int, int] | None = None
         self._encoded = EncodedDocument()
         self.writable = False
+        # True while our transaction holds the file lock: no other process can replace the
+        # file then, so reads skip the stat that checks for one.
+        self.held = False
 
     def _disk_stamp(self) -> tuple[int, int, int] | None:
         try:
@@ -72,6 +75,8 @@ class _AtomicStorage(Storage):
         return (st.st_ino, st.st_mtime_ns, st.st_size)
 
     def refresh(self) -> None:
+        if self.held and self._data is not None:
+            return
         stamp = self._disk_stamp()
         if stamp is None:
             raise RegisterNotFound(f"no register at {self.path} (create one with: register init {self.path})")
@@ -293,16 +298,20 @@ class RegisterFile:
         with self._locked():
             _remove_stale_temporaries(self.path)
             self._storage.refresh()
-            tx = Transaction(self._db, actor, at)
-            yield tx
-            if not tx.changed:
-                return
-            self._storage.writable = True
+            self._storage.held = True
             try:
-                self._storage.flush(tx._apply())
-            except BaseException:
-                # The in-memory copy may hold half-applied changes: drop it, re-read next time.
-                self._storage.forget()
-                raise
+                tx = Transaction(self._db, actor, at)
+                yield tx
+                if not tx.changed:
+                    return
+                self._storage.writable = True
+                try:
+                    self._storage.flush(tx._apply())
+                except BaseException:
+                    # The in-memory copy may hold half-applied changes: drop it, re-read next time.
+                    self._storage.forget()
+                    raise
+                finally:
+                    self._storage.writable = False
             finally:
-                self._storage.writable = False
+                self._storage.held = False
