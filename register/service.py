@@ -225,8 +225,9 @@ class RegisterService:
             raise RecordNotFound(f"no {kind.value[:-1]} with id {record_id!r}")
         return MODELS[kind].model_validate(data)
 
-    def listing(self, kind: RecordKind) -> list[dict[str, Any]]:
-        """Records as JSON-ready dicts with their derived fields (what `list --json` prints)."""
+    def listing(self, kind: RecordKind, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Records as JSON-ready dicts with their derived fields (what `list --json` prints);
+        date-dependent ones (partner review status) are judged on `as_of`, default today."""
         records = self.records(kind)
         rows = [record.model_dump(mode="json") for record in records]
         if kind in (RecordKind.suppliers, RecordKind.interconnections):
@@ -236,7 +237,7 @@ class RegisterService:
             for row in rows:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
         if kind is RecordKind.suppliers:
-            self._add_screening_and_partner_columns(rows, records)  # issue 6
+            self._add_screening_and_partner_columns(rows, records, as_of)  # issue 6
         return rows
 
     def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
@@ -689,8 +690,8 @@ class RegisterService:
         status = {s.supplier_id: s.status.value for s in self._partner_standings(suppliers, as_of)}
         return exposure_of(suppliers, self.records(RecordKind.interconnections), self.screening_hits(), status)
 
-    def _add_screening_and_partner_columns(self, rows: list[dict[str, Any]], suppliers: list[Supplier]) -> None:
-        standings = {s.supplier_id: s for s in self._partner_standings(suppliers, None)}
+    def _add_screening_and_partner_columns(self, rows: list[dict[str, Any]], suppliers: list[Supplier], as_of: date | None) -> None:
+        standings = {s.supplier_id: s for s in self._partner_standings(suppliers, as_of)}
         hits = self.screening_hits()
         for row in rows:
             standing = standings[row["supplier_id"]]

@@ -54,7 +54,9 @@ SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TR
     "Summary", "Method", "Risks", "Suppliers", "Interconnections", "Heat map", "Reviews", "Audit trail",
     "Countermeasures",
 )
-SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES)
+STATEMENT_OF_APPLICATION, PARTNER_REVIEWS = "Statement of Application", "Partner reviews"
+SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES,
+               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS)
 TOP_RISKS = 10
 DUE_SOON_DAYS = 30
 PROGRESS_EVERY = 1000
@@ -167,8 +169,8 @@ def export_workbook(
     _check_target(out)
     as_of = as_of or service.today()
     info = service.info()
-    suppliers = service.listing(RecordKind.suppliers)
-    interconnections = service.listing(RecordKind.interconnections)
+    suppliers = service.listing(RecordKind.suppliers, as_of)
+    interconnections = service.listing(RecordKind.interconnections, as_of)
     supplier_names = {s["supplier_id"]: s["name"] for s in suppliers}
     context = ExportContext(
         service=service, info=info, method=service.method, as_of=as_of, preparer=preparer or service.actor,
@@ -198,6 +200,8 @@ def export_workbook(
         _write_heat_map(sheets[HEAT_MAP], context)
         _write_reviews(sheets[REVIEWS], context)
         _write_audit_trail(sheets[AUDIT_TRAIL], service.audit_log(), progress)
+        _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], context)
+        _write_partner_reviews(sheets[PARTNER_REVIEWS], service.conformance_table())
         _write_summary(sheets[SUMMARY], summary_sections(context))
         for sheet in sheets.values():
             sheet.finish()
@@ -253,7 +257,10 @@ def _describe(book: Workbook, context: ExportContext) -> None:
 
 
 def _cell_value(value: Any) -> Any:
-    """Nested values (added by other features to a listing) travel as canonical JSON text."""
+    """Lists of plain values read as "a; b"; nested objects (added by other features to a
+    listing) travel as canonical JSON text."""
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
+        return "; ".join(str(v) for v in value) if value else None
     if isinstance(value, (dict, list, tuple)):
         return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
     return value
@@ -537,6 +544,39 @@ def _write_reviews(sheet: SheetWriter, context: ExportContext) -> None:
     sheet.colour_bands(REVIEW_COLUMNS.index("residual_band"), 2, sheet.next_row - 1, _band_fills(context.method))
 
 
+# --- ISO 28001 business partners ------------------------------------------------------------
+SOA_COLUMNS = (
+    "supplier_id", "name", "partner_status", "partner_basis", "certifications", "security_declaration_on",
+    "last_review_on", "next_review_on", "review_interval_band", "partner_evidence",
+)
+
+
+def _write_statement_of_application(sheet: SheetWriter, context: ExportContext) -> None:
+    """ISO 28001 4.1–4.5: every business partner with its status on the as-of date and its basis."""
+    dated = {"security_declaration_on", "last_review_on", "next_review_on"}
+    sheet.table_header([Column(h, DATE_FORMAT if h in dated else None, width=_WIDTHS.get(h)) for h in SOA_COLUMNS])
+    for partner in context.service.statement_of_application(context.as_of):
+        sheet.append([_as_date(partner.get(h)) if h in dated else _cell_value(partner.get(h)) for h in SOA_COLUMNS])
+
+
+def _write_partner_reviews(sheet: SheetWriter, rows: list[dict[str, Any]]) -> None:
+    """Conformance of each performance review per criteria category and overall (ISO 28001 4.5, A.3.3)."""
+    columns = list(dict.fromkeys(key for row in rows for key in row)) or ["review_id", "subject_id", "category", "conformance"]
+    sheet.table_header([Column(h, "0.0%" if h == "conformance" else None, width=_WIDTHS.get(h)) for h in columns])
+    for row in rows:
+        sheet.append([_as_date(row.get(h)) if h == "reviewed_on" else _cell_value(row.get(h)) for h in columns])
+
+
+def partner_section(suppliers: list[dict[str, Any]]) -> SummarySection:
+    """Business partners per ISO 28001 status, and screening hits by their review state."""
+    statuses = Counter(s.get("partner_status") for s in suppliers)
+    hits = Counter(hit.get("status") for s in suppliers for hit in s.get("screening") or [])
+    rows = [(f"partner status: {status.replace('_', ' ')}", statuses.get(status, 0))
+            for status in ("exempt", "declared", "review_due", "review_overdue", "missing")]
+    rows += [(f"screening hits: {state}", hits.get(state, 0)) for state in ("potential", "confirmed", "dismissed")]
+    return SummarySection("ISO 28001 business partners (4.2–4.5) and covered-list screening", ("measure", "suppliers"), rows)
+
+
 # --- Audit trail --------------------------------------------------------------------------
 AUDIT_COLUMNS = ("seq", "at", "actor", "kind", "record_id", "action", "changed_fields", "changes", "state_hash", "prev", "hash")
 _TRUNCATED = " … (truncated to fit one cell; the register file holds the full entry, which its hash covers)"
@@ -582,6 +622,7 @@ def summary_sections(context: ExportContext) -> list[SummarySection]:
             for _, d in sorted(facts.top, key=lambda item: item[0], reverse=True)
         ]),
         extra_hemispheric_section(context.suppliers),
+        partner_section(context.suppliers),
         SummarySection("Integrity", None, [
             ("register content SHA-256", info.content_hash),
             ("audit chain head hash", info.audit_head),
