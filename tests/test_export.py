@@ -296,3 +296,31 @@ def test_characters_xml_cannot_carry_are_escaped_not_fatal(tmp_path):
     service.export_workbook(out, as_of=AS_OF)
     # OOXML's escape for a character XML 1.0 cannot hold; Excel and LibreOffice show the character.
     assert table(openpyxl.load_workbook(out), "Suppliers")[0]["name"] == "Bell_x0007_ Corp"
+
+
+def test_statement_of_application_lists_every_partner_on_the_as_of_date(book, service):
+    rows = table(book, "Statement of Application")
+    expected = service.statement_of_application(AS_OF)
+    assert [(r["supplier_id"], r["partner_status"], r["partner_basis"]) for r in rows] == [
+        (p["supplier_id"], p["partner_status"], p["partner_basis"]) for p in expected
+    ]
+    assert {r["partner_status"] for r in rows} >= {"exempt"}  # SUP-1 holds C-TPAT
+
+
+def test_summary_counts_partner_statuses_and_screening_hits(book, service):
+    cells = [row for row in book["Summary"].iter_rows(values_only=True) if row[0]]
+    counted = {row[0]: row[1] for row in cells if str(row[0]).startswith(("partner status:", "screening hits:"))}
+    statuses = [p["partner_status"] for p in service.statement_of_application(AS_OF)]
+    for status in ("exempt", "declared", "review_due", "review_overdue", "missing"):
+        assert counted[f"partner status: {status.replace('_', ' ')}"] == statuses.count(status)
+    assert sum(v for k, v in counted.items() if k.startswith("screening hits:")) == sum(
+        len(s["screening"]) for s in service.listing(RecordKind.suppliers, AS_OF))
+
+
+def test_partner_reviews_sheet_holds_conformance_per_category(book, service):
+    rows = table(book, "Partner reviews")
+    expected = service.conformance_table()
+    assert len(rows) == len(expected) > 1
+    overall = [r for r in rows if r["category"] == "overall"]
+    assert len(overall) == 1 and overall[0]["subject_id"] == "SUP-1"
+    assert overall[0]["conformance"] == pytest.approx(next(e["conformance"] for e in expected if e["category"] == "overall"))
