@@ -1,0 +1,117 @@
+"""Export the auditor workbook: choose a path, watch the progress, get a notification."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Input, Label, ProgressBar
+
+from register.errors import RegisterError
+from register.service import RegisterService
+
+
+class ExportProgress(Message):
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
+class ExportFinished(Message):
+    def __init__(self, path: Path) -> None:
+        super().__init__()
+        self.path = path
+
+
+class ExportProblem(Message):
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+
+class ExportScreen(Screen[Path | None]):
+    BINDINGS = [
+        Binding("ctrl+s", "export", "Export", priority=True),
+        Binding("escape", "cancel", "Cancel / back"),
+    ]
+
+    def __init__(self, service: RegisterService, default_path: Path) -> None:
+        super().__init__()
+        self.service = service
+        self.default_path = default_path
+        self._cancel: threading.Event | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Label("Export the auditor workbook", classes="screen-title")
+        with Vertical(id="export-body"):
+            with Horizontal(classes="form-row"):
+                yield Label("save to", classes="field-label")
+                yield Input(str(self.default_path), id="export-path", classes="field-input")
+            yield Label("enter or ctrl+s exports; escape cancels", id="export-status")
+            yield ProgressBar(id="export-progress", show_eta=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @on(Input.Submitted, "#export-path")
+    def _submitted(self) -> None:
+        self.action_export()
+
+    def action_export(self) -> None:
+        if self._cancel is not None:
+            return
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            self.query_one("#export-status", Label).update("Give a path for the workbook.")
+            return
+        if not hasattr(self.service, "export_workbook"):
+            self.query_one("#export-status", Label).update("This build of register cannot write workbooks yet.")
+            return
+        path = Path(text).expanduser()
+        if path.suffix.lower() != ".xlsx":
+            path = path.with_suffix(".xlsx")
+        self._cancel = threading.Event()
+        self.query_one("#export-status", Label).update(f"Writing {path}… (escape cancels)")
+        self.run_export(path, self._cancel)
+
+    @work(thread=True, exclusive=True, group="export")
+    def run_export(self, path: Path, cancel: threading.Event) -> None:
+        def progress(done: int, total: int) -> None:
+            self.post_message(ExportProgress(done, total))
+
+        try:
+            self.service.export_workbook(path, on_progress=progress, cancel=cancel)
+        except RegisterError as exc:
+            self.post_message(ExportProblem(str(exc)))
+            return
+        except OSError as exc:
+            self.post_message(ExportProblem(f"cannot write {path}: {exc.strerror or exc}"))
+            return
+        self.post_message(ExportFinished(path))
+
+    def on_export_progress(self, message: ExportProgress) -> None:
+        self.query_one("#export-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
+
+    def on_export_finished(self, message: ExportFinished) -> None:
+        self._cancel = None
+        self.app.notify(f"Workbook written to {message.path}", title="Export finished")
+        self.dismiss(message.path)
+
+    def on_export_problem(self, message: ExportProblem) -> None:
+        self._cancel = None
+        self.query_one("#export-status", Label).update(message.text)
+        self.notify(message.text, severity="error", title="Export failed")
+
+    def action_cancel(self) -> None:
+        if self._cancel is not None:
+            self._cancel.set()
+            return
+        self.dismiss(None)
