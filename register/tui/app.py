@@ -94,11 +94,11 @@ class RegisterApp(App[None]):
                     yield RecordBrowser(kind, id=f"browser-{kind.value}")
             with TabPane("Dashboard", id="dashboard"):
                 yield Dashboard(id="dashboard-view")
-        yield Label(f"Opening {self.db_path}…", id="status-line")
+        yield Label(f"Opening {self.db_path.name}…", id="status-line")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.db_path)
+        self.sub_title = self.db_path.name
         self.load_register()
 
     # --- loading ---------------------------------------------------------------------
@@ -122,7 +122,7 @@ class RegisterApp(App[None]):
             browser.load(message.snapshot)
         self.query_one(Dashboard).load(message.snapshot)
         counts = ", ".join(f"{t.total:,} {k.value}" for k, t in message.snapshot.tables.items())
-        self.sub_title = f"{message.snapshot.name} — {self.db_path}"
+        self.sub_title = f"{message.snapshot.name} — {self.db_path.name}"
         self.query_one("#status-line", Label).update(f"{counts} · method {message.snapshot.method.method_version} · ? help · ctrl+p commands")
         if first:
             self.current_browser().table.focus()

@@ -46,7 +46,7 @@ class EditScreen(RecordForm):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query(".field-input").filter(":enabled").first(Input).focus()
+        next(i for i in self.query(".field-input").results(Input) if not i.disabled).focus()
 
     def fields(self) -> dict[str, Any]:
         row = {}
