@@ -97,6 +97,17 @@ class RegisterApp(App[None]):
         yield Label(f"Opening {self.db_path.name}…", id="status-line")
         yield Footer()
 
+    # Actions of the main screen; on a form or dialog their keys belong to that screen.
+    MAIN_SCREEN_ACTIONS = frozenset({
+        "focus_filter", "clear_filter", "add", "edit", "delete", "assess", "import_file", "export_workbook",
+        "show_tab", "open_current", "toggle_heat_mode", "reload",
+    })
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in self.MAIN_SCREEN_ACTIONS and self.screen is not self.screen_stack[0]:
+            return False
+        return True
+
     def on_mount(self) -> None:
         self.sub_title = self.db_path.name
         self.load_register()

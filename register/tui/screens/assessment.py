@@ -4,6 +4,7 @@ and the inherent and residual scores and bands recomputed on every change."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from pydantic import ValidationError
@@ -25,7 +26,7 @@ SUBJECT_KINDS = {"supplier": RecordKind.suppliers, "interconnection": RecordKind
 EFFECTIVENESS = ("0 None", "1 Partial", "2 Substantial", "3 Strong")
 
 
-class CountermeasureRow(Horizontal):
+class CountermeasureRow(Vertical):
     """One countermeasure; blank description means the row is ignored."""
 
     def __init__(self, data: dict[str, Any] | None = None) -> None:
@@ -34,16 +35,18 @@ class CountermeasureRow(Horizontal):
 
     def compose(self) -> ComposeResult:
         data = self.data
-        yield Input(data.get("description", ""), placeholder="countermeasure", classes="cm-description")
-        yield Select([(t.value, t.value) for t in CountermeasureType], value=data.get("type", "information"),
-                     allow_blank=False, classes="cm-type", compact=True)
-        yield Select([("reduces L", "L"), ("reduces C", "C")], value=data.get("reduces", "L"),
-                     allow_blank=False, classes="cm-reduces", compact=True)
-        yield Select([(label, i) for i, label in enumerate(EFFECTIVENESS)], value=data.get("effectiveness", 1),
-                     allow_blank=False, classes="cm-effectiveness", compact=True)
-        yield Input(data.get("evidence", "") or "", placeholder="evidence", classes="cm-evidence")
-        yield Input(data.get("tested_on", "") or "", placeholder="tested YYYY-MM-DD", classes="cm-tested")
-        yield Label("", classes="cm-status")
+        with Horizontal(classes="cm-line"):
+            yield Input(data.get("description", ""), placeholder="countermeasure", classes="cm-description", compact=True)
+            yield Label("", classes="cm-status")
+        with Horizontal(classes="cm-line"):
+            yield Select([(t.value, t.value) for t in CountermeasureType], value=data.get("type", "information"),
+                         allow_blank=False, classes="cm-type", compact=True)
+            yield Select([("reduces L", "L"), ("reduces C", "C")], value=data.get("reduces", "L"),
+                         allow_blank=False, classes="cm-reduces", compact=True)
+            yield Select([(label, i) for i, label in enumerate(EFFECTIVENESS)], value=data.get("effectiveness", 1),
+                         allow_blank=False, classes="cm-effectiveness", compact=True)
+            yield Input(data.get("evidence", "") or "", placeholder="evidence", classes="cm-evidence", compact=True)
+            yield Input(data.get("tested_on", "") or "", placeholder="tested on", classes="cm-tested", compact=True)
 
     def raw(self) -> dict[str, Any] | None:
         description = self.query_one(".cm-description", Input).value.strip()
@@ -91,31 +94,31 @@ class AssessmentScreen(RecordForm):
             with VerticalScroll(id="assessment-form"):
                 with Horizontal(classes="form-row"):
                     yield Label("risk_id", classes="field-label")
-                    yield Input(risk.get("risk_id", self._next_risk_id()), id="field-risk_id", classes="field-input", disabled=bool(risk))
+                    yield Input(risk.get("risk_id", self._next_risk_id()), id="field-risk_id", classes="field-input", compact=True, disabled=bool(risk))
                     yield Label("", id="error-risk_id", classes="field-error")
                 with Horizontal(classes="form-row"):
                     yield Label("subject", classes="field-label")
                     yield Select([("supplier", "supplier"), ("interconnection", "interconnection")], value=subject_type,
-                                 allow_blank=False, id="field-subject_type", classes="field-input")
-                    yield Input(subject_id, id="field-subject_id", classes="field-input", placeholder="id",
+                                 allow_blank=False, id="field-subject_type", classes="field-input", compact=True)
+                    yield Input(subject_id, id="field-subject_id", classes="field-input", compact=True, placeholder="id",
                                 suggester=SuggestFromList(self._subject_ids(subject_type), case_sensitive=False))
                     yield Label("", id="error-subject_id", classes="field-error")
                 yield Label("", id="subject-name", classes="hint")
                 with Horizontal(classes="form-row"):
                     yield Label("library", classes="field-label")
-                    yield Select(self._scenario_options(subject_type), id="scenario-library", classes="field-input",
+                    yield Select(self._scenario_options(subject_type), id="scenario-library", classes="field-input", compact=True,
                                  prompt="threat scenario library…")
                 yield Label("", id="scenario-source", classes="hint")
                 for name, placeholder in (("scenario", "threat scenario"), ("threat_source", "threat source"),
                                           ("vulnerability", "vulnerability exploited")):
                     with Horizontal(classes="form-row"):
                         yield Label(name, classes="field-label")
-                        yield Input(risk.get(name, ""), id=f"field-{name}", classes="field-input", placeholder=placeholder)
+                        yield Input(risk.get(name, ""), id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
                 with Horizontal(classes="form-row"):
                     yield Label("likelihood", classes="field-label")
                     yield Select([(f"{lvl.value} {lvl.label}", lvl.value) for lvl in method.likelihood_scale],
-                                 value=risk.get("likelihood", 3), allow_blank=False, id="field-likelihood", classes="field-input")
+                                 value=risk.get("likelihood", 3), allow_blank=False, id="field-likelihood", classes="field-input", compact=True)
                     yield Label("", id="error-likelihood", classes="field-error")
                 yield Label("", id="likelihood-description", classes="hint")
                 consequences = risk.get("consequences", {})
@@ -124,7 +127,7 @@ class AssessmentScreen(RecordForm):
                         yield Label(category.label, classes="field-label")
                         yield Select([(f"{i} {anchor}", i) for i, anchor in enumerate(category.anchors, start=1)],
                                      value=consequences.get(category.id, 1), allow_blank=False,
-                                     id=f"field-c_{category.id}", classes="field-input consequence")
+                                     id=f"field-c_{category.id}", classes="field-input consequence", compact=True)
                         yield Label("", id=f"error-c_{category.id}", classes="field-error")
                     yield Label(category.description, classes="hint")
                 yield Label("Countermeasures (only evidenced, tested ones count)", classes="section-title")
@@ -138,7 +141,7 @@ class AssessmentScreen(RecordForm):
                     default = risk.get(name) or (self.snapshot.today.isoformat() if name == "assessed_on" else "")
                     with Horizontal(classes="form-row"):
                         yield Label(name, classes="field-label")
-                        yield Input(default, id=f"field-{name}", classes="field-input", placeholder=placeholder)
+                        yield Input(default, id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
             with Vertical(id="score-panel"):
                 yield Label("Inherent", classes="section-title")
@@ -243,14 +246,16 @@ class AssessmentScreen(RecordForm):
         self.query_one("#scenario-source", Label).update(f"Source: {chosen.source}")
         self.criteria_refs = list(chosen.criteria_refs)
 
-    def action_add_countermeasure(self) -> None:
+    async def action_add_countermeasure(self) -> None:
         row = CountermeasureRow()
-        self.query_one("#countermeasures", Vertical).mount(row)
-        self.call_after_refresh(lambda: row.query_one(".cm-description", Input).focus())
+        await self.query_one("#countermeasures", Vertical).mount(row)
+        row.query_one(".cm-description", Input).focus(scroll_visible=False)
+        # The new row has no place on screen until the next layout.
+        self.call_after_refresh(row.scroll_visible, animate=False)
 
     @on(Button.Pressed, "#add-countermeasure")
-    def _add_pressed(self) -> None:
-        self.action_add_countermeasure()
+    async def _add_pressed(self) -> None:
+        await self.action_add_countermeasure()
 
     def action_cancel(self) -> None:
         self.dismiss(None)
@@ -283,8 +288,6 @@ class AssessmentScreen(RecordForm):
         return fields
 
     def _suggested_review(self, assessed_on: str) -> str | None:
-        from datetime import date
-
         try:
             assessed = date.fromisoformat(assessed_on)
         except ValueError:

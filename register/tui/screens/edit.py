@@ -39,7 +39,7 @@ class EditScreen(RecordForm):
                 with Horizontal(classes="form-row"):
                     yield Label(column, classes="field-label")
                     yield Input(
-                        "" if value is None else str(value), id=f"field-{column}", classes="field-input",
+                        "" if value is None else str(value), id=f"field-{column}", classes="field-input", compact=True,
                         disabled=bool(self.record) and column == id_field,
                     )
                     yield Label("", id=f"error-{column}", classes="field-error")

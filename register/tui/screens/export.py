@@ -53,7 +53,7 @@ class ExportScreen(Screen[Path | None]):
         with Vertical(id="export-body"):
             with Horizontal(classes="form-row"):
                 yield Label("save to", classes="field-label")
-                yield Input(str(self.default_path), id="export-path", classes="field-input")
+                yield Input(str(self.default_path), id="export-path", classes="field-input", compact=True)
             yield Label("enter or ctrl+s exports; escape cancels", id="export-status")
             yield ProgressBar(id="export-progress", show_eta=False)
         yield Footer()
