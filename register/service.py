@@ -356,6 +356,12 @@ class RegisterService:
                 problems.append(AuditProblem(f"risks {risk_id}", "stored scores do not follow from its inputs under the method"))
         return problems
 
+    # --- terminal app (issue 5) ------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The register's name, without the hashing `info()` does."""
+        return self._file.meta().get("name", "")
+
 
 def _reject(source: SourceRow, record_id: str | None, problems: list[Problem]) -> Reject:
     first = problems[0]

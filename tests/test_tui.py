@@ -32,6 +32,15 @@ def _browser(app, kind: str) -> RecordBrowser:
     return app.query_one(f"#browser-{kind}", RecordBrowser)
 
 
+async def _screen_after(pilot, *keys: str, expect: type):
+    """Wait for the register to load, press `keys`, and return the screen they opened."""
+    await settle(pilot)
+    await pilot.press(*keys)
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, expect), pilot.app.screen
+    return pilot.app.screen
+
+
 def _visible_ids(browser: RecordBrowser) -> list[str]:
     data = browser.table.data
     return [data.ids[i] for i in data.visible]
@@ -91,11 +100,8 @@ async def test_sort_and_detail_pane_follows_cursor(register_path: Path) -> None:
 async def test_enter_opens_the_full_record(register_path: Path) -> None:
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        assert isinstance(app.screen, RecordScreen)
-        text = str(app.screen.query_one("#record-fields", Static).render())
+        screen = await _screen_after(pilot, "down", "enter", expect=RecordScreen)
+        text = str(screen.query_one("#record-fields", Static).render())
         assert "supplier_id: SUP-002" in text and "Lone Mesa Relay Systems LLC" in text
         await pilot.press("escape")
         assert not isinstance(app.screen, RecordScreen)
@@ -105,11 +111,7 @@ async def test_enter_opens_the_full_record(register_path: Path) -> None:
 async def test_edit_shows_the_error_beside_its_field_then_saves_the_fix(register_path: Path) -> None:
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("down", "e")
-        await pilot.pause()
-        assert isinstance(app.screen, EditScreen)
-        form = app.screen
+        form = await _screen_after(pilot, "down", "e", expect=EditScreen)
         form.query_one("#field-criticality", Input).value = "9"
         await pilot.press("ctrl+s")
         await settle(pilot)
@@ -133,11 +135,7 @@ async def test_edit_shows_the_error_beside_its_field_then_saves_the_fix(register
 async def test_add_and_delete_with_confirmation(register_path: Path) -> None:
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("a")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, EditScreen)
+        form = await _screen_after(pilot, "a", expect=EditScreen)
         for field, value in {"supplier_id": "SUP-009", "name": "Kestrel Timing", "hq_country": "Canada",
                              "category": "Logiciel", "tier": "2", "criticality": "3"}.items():
             form.query_one(f"#field-{field}", Input).value = value
@@ -162,11 +160,7 @@ async def test_add_and_delete_with_confirmation(register_path: Path) -> None:
 async def test_assess_a_risk_and_see_the_residual_band(register_path: Path) -> None:
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("n")
-        await pilot.pause()
-        form = app.screen
-        assert isinstance(form, AssessmentScreen)
+        form = await _screen_after(pilot, "n", expect=AssessmentScreen)
         assert form.query_one("#field-subject_id", Input).value == "SUP-001"
         form.query_one("#scenario-library", Select).value = "TS-ICT-01"
         form.query_one("#field-likelihood", Select).value = 4
@@ -212,10 +206,7 @@ async def test_assess_a_risk_and_see_the_residual_band(register_path: Path) -> N
 async def test_assessment_rejects_a_missing_subject_beside_the_field(register_path: Path) -> None:
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("3", "n")
-        await pilot.pause()
-        form = app.screen
+        form = await _screen_after(pilot, "3", "n", expect=AssessmentScreen)
         form.query_one("#field-subject_id", Input).value = "SUP-404"
         form.query_one("#field-scenario", Input).value = "Something bad"
         await pilot.press("ctrl+s")
@@ -247,7 +238,8 @@ async def test_dashboard_cell_filters_the_risk_list(register_path: Path) -> None
         assert [e.supplier_id for e in board.exposure] == ["SUP-004"]
 
 
-def _write_csv(path: Path) -> None:
+def _write_csv(folder: Path) -> Path:
+    path = folder / "incoming.csv"
     path.write_text(
         "Supplier ID,name,hq_country,category,tier,criticality,Fax\n"
         "SUP-101,Good One,US,software,1,3,x\n"
@@ -255,19 +247,17 @@ def _write_csv(path: Path) -> None:
         "SUP-103,Good Two,Canadá,Logiciel,2,2,x\n",
         encoding="utf-8",
     )
+    return path
+
+
 
 
 @pilot_test
 async def test_import_a_file_with_a_rejected_row(register_path: Path) -> None:
-    source = register_path.parent / "incoming.csv"
-    _write_csv(source)
+    source = _write_csv(register_path.parent)
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ImportScreen)
+        screen = await _screen_after(pilot, "i", expect=ImportScreen)
         path_input = screen.query_one("#import-path", Input)
         path_input.value = str(source)
         path_input.focus()
@@ -298,14 +288,10 @@ async def test_import_a_file_with_a_rejected_row(register_path: Path) -> None:
 
 @pilot_test
 async def test_import_cancel_writes_nothing(register_path: Path) -> None:
-    source = register_path.parent / "incoming.csv"
-    _write_csv(source)
+    source = _write_csv(register_path.parent)
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("i")
-        await pilot.pause()
-        screen = app.screen
+        screen = await _screen_after(pilot, "i", expect=ImportScreen)
         screen.open_file(source)
         await settle(pilot)
         # Cancel is requested before the commit's worker reads its first row.
@@ -331,11 +317,7 @@ async def test_export_writes_a_workbook_and_notifies(register_path: Path, monkey
     monkeypatch.setattr(RegisterService, "export_workbook", fake_export_workbook, raising=False)
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("x")
-        await pilot.pause()
-        screen = app.screen
-        assert isinstance(screen, ExportScreen)
+        screen = await _screen_after(pilot, "x", expect=ExportScreen)
         target = register_path.parent / "out" / "audit"
         target.parent.mkdir()
         screen.query_one("#export-path", Input).value = str(target)
@@ -372,10 +354,7 @@ async def test_help_opens_and_quit_exits(register_path: Path) -> None:
 
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await pilot.press("question_mark")
-        await pilot.pause()
-        assert isinstance(app.screen, HelpScreen)
+        await _screen_after(pilot, "question_mark", expect=HelpScreen)
         await pilot.press("escape")
         await pilot.pause()
         await pilot.press("ctrl+q")

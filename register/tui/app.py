@@ -22,6 +22,7 @@ from register.domain.models import RecordKind
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.commands import RegisterCommands
+from register.tui.messages import Problem
 from register.tui.screens.assessment import AssessmentScreen
 from register.tui.screens.confirm import ConfirmScreen
 from register.tui.screens.edit import EditScreen
@@ -42,12 +43,6 @@ class RegisterLoaded(Message):
         super().__init__()
         self.service = service
         self.snapshot = snapshot
-
-
-class ActionFailed(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class RecordDeleted(Message):
@@ -122,9 +117,12 @@ class RegisterApp(App[None]):
                 service = RegisterService.open(self.db_path, actor=self.actor, **options)
             snapshot = take_snapshot(service)
         except RegisterError as exc:
-            self.post_message(ActionFailed(str(exc)))
+            self.post_message(Problem(str(exc)))
             return
         self.post_message(RegisterLoaded(service, snapshot))
+        # After the first paint: ready the filter text so the first keystroke is quick.
+        for table in snapshot.tables.values():
+            table.prepare_filter()
 
     def on_register_loaded(self, message: RegisterLoaded) -> None:
         first = self.snapshot is None
@@ -138,7 +136,7 @@ class RegisterApp(App[None]):
         if first:
             self.current_browser().table.focus()
 
-    def on_action_failed(self, message: ActionFailed) -> None:
+    def on_problem(self, message: Problem) -> None:
         self.query_one("#status-line", Label).update(message.text)
         self.notify(message.text, severity="error")
 
@@ -275,7 +273,7 @@ class RegisterApp(App[None]):
         try:
             self.service.delete(kind, record_id)
         except RegisterError as exc:
-            self.post_message(ActionFailed(str(exc)))
+            self.post_message(Problem(str(exc)))
             return
         self.post_message(RecordDeleted(kind, record_id))
 

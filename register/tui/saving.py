@@ -12,6 +12,7 @@ from textual.widgets import Input, Label, Select
 from register.domain.models import ID_FIELDS, RecordKind
 from register.errors import InvalidRecord, RegisterError
 from register.service import RegisterService
+from register.tui.messages import Problem
 
 
 class RecordSaved(Message):
@@ -28,12 +29,6 @@ class SaveRejected(Message):
     def __init__(self, problems: dict[str, str], message: str) -> None:
         super().__init__()
         self.problems = problems
-        self.message = message
-
-
-class SaveFailed(Message):
-    def __init__(self, message: str) -> None:
-        super().__init__()
         self.message = message
 
 
@@ -61,7 +56,7 @@ class RecordForm(Screen[str | None]):
         except InvalidRecord as exc:
             self.post_message(SaveRejected(exc.problems, str(exc)))
         except RegisterError as exc:
-            self.post_message(SaveFailed(str(exc)))
+            self.post_message(Problem(str(exc)))
         else:
             self.post_message(RecordSaved(kind, str(getattr(record, ID_FIELDS[kind])), status))
 
@@ -86,9 +81,10 @@ class RecordForm(Screen[str | None]):
                     widget.add_class("-invalid")
         self.query_one("#form-error", Label).update("Not saved — " + ("; ".join(unplaced) if unplaced else "fix the fields marked below."))
 
-    def on_save_failed(self, message: SaveFailed) -> None:
-        self.query_one("#form-error", Label).update(message.message)
-        self.notify(message.message, severity="error")
+    def on_problem(self, message: Problem) -> None:
+        message.stop()
+        self.query_one("#form-error", Label).update(message.text)
+        self.notify(message.text, severity="error")
 
     def on_record_saved(self, message: RecordSaved) -> None:
         self.notify(f"{message.record_id} {message.status}")

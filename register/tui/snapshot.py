@@ -65,7 +65,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     tables = {kind: build_table(kind, stored[kind], risks, method) for kind in RecordKind}
     today = service.today()
     return RegisterSnapshot(
-        name=service.info().name,
+        name=service.name,
         method=method,
         today=today,
         stored=stored,
@@ -109,14 +109,14 @@ def _extra_hemispheric_exposure(stored: dict[RecordKind, dict[str, dict[str, Any
     worst = next(c for c in suppliers.columns if c.title == "Worst residual")
     found = []
     for row, supplier_id in enumerate(suppliers.ids):
-        score_key = worst.keys[row]
-        if extra.cells[row] != "yes" or score_key[0] != 0:
+        score = worst.values[row]
+        if extra.cells[row] != "yes" or score is None:
             continue
         record = stored[RecordKind.suppliers][supplier_id]
         countries = record.get("hq_country", "")
         if record.get("parent_country") and record["parent_country"] != countries:
             countries += f" / {record['parent_country']}"
-        found.append(Exposure(supplier_id, record.get("name", ""), countries, score_key[1], (worst.bands or [None])[row] or ""))
+        found.append(Exposure(supplier_id, record.get("name", ""), countries, score, (worst.bands or [None])[row] or ""))
     found.sort(key=lambda e: (-e.worst_residual, e.supplier_id))
     return found[:limit]
 

@@ -22,10 +22,18 @@ class Column:
     title: str
     width: int
     cells: list[str]
-    keys: list[SortKey]
+    # The values behind the cells; sort keys are derived from them on the first sort.
+    values: list[Any]
     # Band id per row when this column's text is coloured by a risk band.
     bands: list[str | None] | None = None
     numeric: bool = False
+    _keys: list[SortKey] | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> list[SortKey]:
+        if self._keys is None:
+            self._keys = [_sort_key(v) for v in self.values]
+        return self._keys
 
 
 def _sort_key(value: Any) -> SortKey:
@@ -62,14 +70,20 @@ class TableData:
     filter_text: str = field(init=False, default="")
     sort_column: int | None = field(init=False, default=None)
     sort_reverse: bool = field(init=False, default=False)
-    _haystack: list[str] = field(init=False, repr=False)
+    _haystack: list[str] | None = field(init=False, default=None, repr=False)
     _restriction: frozenset[int] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.order = list(range(len(self.ids)))
         self.visible = self.order
-        columns = [c.cells for c in self.columns]
-        self._haystack = ["\x00".join(cells).casefold() for cells in zip(*columns)] if columns else []
+
+    def prepare_filter(self) -> list[str]:
+        """Build the text the filter searches (one folded line per row); safe to call early
+        from a worker so the first keystroke does not pay for it."""
+        if self._haystack is None:
+            columns = [c.cells for c in self.columns]
+            self._haystack = ["\x00".join(cells).casefold() for cells in zip(*columns)] if columns else []
+        return self._haystack
 
     @classmethod
     def from_rows(cls, titles: Sequence[str], rows: Iterable[Sequence[Any]], ids: Iterable[str] | None = None) -> TableData:
@@ -119,16 +133,16 @@ class TableData:
             allowed = self._restriction
             rows = [i for i in rows if i in allowed]
         if needle:
-            haystack = self._haystack
+            haystack = self.prepare_filter()
             rows = [i for i in rows if needle in haystack[i]]
         self.visible = rows
 
 
 def _column(title: str, values: list[Any], bands: list[str | None] | None = None) -> Column:
-    cells = [_display(v) for v in values]
+    cells = [v if type(v) is str else _display(v) for v in values]
     width = max([len(title) + 2, *(len(c) for c in cells[:2000])]) if cells else len(title) + 2
     numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:50])
-    return Column(title, min(width, 48), cells, [_sort_key(v) for v in values], bands, numeric)
+    return Column(title, min(width, 40), cells, values, bands, numeric)
 
 
 ColumnSpec = tuple[str, Callable[[dict[str, Any]], Any]]

@@ -15,25 +15,13 @@ from textual.widgets import Footer, Input, Label, ProgressBar
 
 from register.errors import RegisterError
 from register.service import RegisterService
-
-
-class ExportProgress(Message):
-    def __init__(self, done: int, total: int) -> None:
-        super().__init__()
-        self.done = done
-        self.total = total
+from register.tui.messages import Problem, Progress
 
 
 class ExportFinished(Message):
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
-
-
-class ExportProblem(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class ExportScreen(Screen[Path | None]):
@@ -85,19 +73,19 @@ class ExportScreen(Screen[Path | None]):
     @work(thread=True, exclusive=True, group="export")
     def run_export(self, path: Path, cancel: threading.Event) -> None:
         def progress(done: int, total: int) -> None:
-            self.post_message(ExportProgress(done, total))
+            self.post_message(Progress(done, total))
 
         try:
             self.service.export_workbook(path, on_progress=progress, cancel=cancel)
         except RegisterError as exc:
-            self.post_message(ExportProblem(str(exc)))
+            self.post_message(Problem(str(exc)))
             return
         except OSError as exc:
-            self.post_message(ExportProblem(f"cannot write {path}: {exc.strerror or exc}"))
+            self.post_message(Problem(f"cannot write {path}: {exc.strerror or exc}"))
             return
         self.post_message(ExportFinished(path))
 
-    def on_export_progress(self, message: ExportProgress) -> None:
+    def on_progress(self, message: Progress) -> None:
         self.query_one("#export-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
     def on_export_finished(self, message: ExportFinished) -> None:
@@ -105,7 +93,8 @@ class ExportScreen(Screen[Path | None]):
         self.app.notify(f"Workbook written to {message.path}", title="Export finished")
         self.dismiss(message.path)
 
-    def on_export_problem(self, message: ExportProblem) -> None:
+    def on_problem(self, message: Problem) -> None:
+        message.stop()
         self._cancel = None
         self.query_one("#export-status", Label).update(message.text)
         self.notify(message.text, severity="error", title="Export failed")

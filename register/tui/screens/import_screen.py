@@ -19,6 +19,7 @@ from register.domain.models import RecordKind
 from register.errors import RegisterError
 from register.service import ImportReport, RegisterService
 from register.tui import importing
+from register.tui.messages import Problem, Progress
 from register.tui.table_data import TableData
 from register.tui.widgets.virtual_table import VirtualTable
 
@@ -44,22 +45,10 @@ class PreviewReady(Message):
         self.preview = preview
 
 
-class ImportProgress(Message):
-    def __init__(self, done: int) -> None:
-        super().__init__()
-        self.done = done
-
-
 class ImportFinished(Message):
     def __init__(self, report: ImportReport) -> None:
         super().__init__()
         self.report = report
-
-
-class ImportProblem(Message):
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
 
 
 class ImportScreen(Screen[bool]):
@@ -116,7 +105,7 @@ class ImportScreen(Screen[bool]):
         try:
             self.post_message(FileInspected(importing.inspect(self.service, path, kind)))
         except RegisterError as exc:
-            self.post_message(ImportProblem(str(exc)))
+            self.post_message(Problem(str(exc)))
 
     def on_file_inspected(self, message: FileInspected) -> None:
         inspection = message.inspection
@@ -183,7 +172,7 @@ class ImportScreen(Screen[bool]):
         except importing.ImportCancelled:
             return
         except RegisterError as exc:
-            self.post_message(ImportProblem(str(exc)))
+            self.post_message(Problem(str(exc)))
             return
         self.post_message(PreviewReady(result))
 
@@ -217,16 +206,16 @@ class ImportScreen(Screen[bool]):
     def run_commit(self, inspection: importing.Inspection, kind: RecordKind, mapping: dict[int, str], cancel: threading.Event) -> None:
         def progress(done: int) -> None:
             if done % PROGRESS_EVERY_ROWS == 0:
-                self.post_message(ImportProgress(done))
+                self.post_message(Progress(done))
 
         try:
             report = importing.commit(self.service, inspection, kind, mapping, on_progress=progress, cancel=cancel)
         except RegisterError as exc:
-            self.post_message(ImportProblem(str(exc)))
+            self.post_message(Problem(str(exc)))
             return
         self.post_message(ImportFinished(report))
 
-    def on_import_progress(self, message: ImportProgress) -> None:
+    def on_progress(self, message: Progress) -> None:
         self.query_one("#import-progress", ProgressBar).update(progress=message.done)
 
     def on_import_finished(self, message: ImportFinished) -> None:
@@ -240,7 +229,8 @@ class ImportScreen(Screen[bool]):
         )
         self.dismiss(report.written)
 
-    def on_import_problem(self, message: ImportProblem) -> None:
+    def on_problem(self, message: Problem) -> None:
+        message.stop()
         self._commit_cancel = None
         self.query_one("#import-summary", Label).update(message.text)
         self.notify(message.text, severity="error")
