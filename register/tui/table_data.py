@@ -91,7 +91,7 @@ class TableData:
         columns = []
         for index, title in enumerate(titles):
             values = [r[index] if index < len(r) else None for r in materialised]
-            columns.append(_column(title, values))
+            columns.append(_column(title, values, max_width=120))
         row_ids = list(ids) if ids is not None else [str(i) for i in range(len(materialised))]
         return cls(columns, row_ids)
 
@@ -138,11 +138,11 @@ class TableData:
         self.visible = rows
 
 
-def _column(title: str, values: list[Any], bands: list[str | None] | None = None) -> Column:
+def _column(title: str, values: list[Any], bands: list[str | None] | None = None, max_width: int = 40) -> Column:
     cells = [v if type(v) is str else _display(v) for v in values]
     width = max([len(title) + 2, *(len(c) for c in cells[:2000])]) if cells else len(title) + 2
     numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:50])
-    return Column(title, min(width, 40), cells, values, bands, numeric)
+    return Column(title, min(width, max_width), cells, values, bands, numeric)
 
 
 ColumnSpec = tuple[str, Callable[[dict[str, Any]], Any]]
@@ -181,10 +181,10 @@ SUPPLIER_COLUMNS: list[ColumnSpec] = [
     ("Name", lambda r: r.get("name")),
     ("HQ", lambda r: r.get("hq_country")),
     ("Parent", lambda r: r.get("parent_country")),
-    ("Category", lambda r: r.get("category")),
-    ("Tier", lambda r: r.get("tier")),
-    ("Crit.", lambda r: r.get("criticality")),
     ("Extra-hem.", _extra_hemispheric),
+    ("Crit.", lambda r: r.get("criticality")),
+    ("Tier", lambda r: r.get("tier")),
+    ("Category", lambda r: r.get("category")),
     ("Certifications", lambda r: r.get("certifications")),
 ]
 INTERCONNECTION_COLUMNS: list[ColumnSpec] = [
@@ -213,6 +213,9 @@ COLUMN_SPECS: dict[RecordKind, list[ColumnSpec]] = {
     RecordKind.interconnections: INTERCONNECTION_COLUMNS,
     RecordKind.risks: RISK_COLUMNS,
 }
+HEADLINE_AFTER = 4
+# Long free text gets less room so the derived flags stay on screen at 120 columns.
+NARROW = {"Name": 32, "Scenario": 32, "Subject": 16}
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
 
@@ -220,13 +223,13 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict
     """The table of one kind from the stored records (`service.stored(kind)`), in id order."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
-    columns = [_column(title, [getter(r) for r in records]) for title, getter in COLUMN_SPECS[kind]]
+    columns = [_column(title, [getter(r) for r in records], max_width=NARROW.get(title, 40)) for title, getter in COLUMN_SPECS[kind]]
     if kind is RecordKind.risks:
         for title, score_field, band_field in (("Inherent", "inherent_score", "inherent_band"), ("Residual", "residual_score", "residual_band")):
             column = next(c for c in columns if c.title == title)
             column.bands = [r.get(band_field) for r in records]
             column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
-            column.width = max(column.width, 12)
+            column.width, column.numeric = max(column.width, 12), False
     else:
         worst = _headline_by_subject(risks, method)
         subject_type = SUBJECT_TYPES[kind]
@@ -234,6 +237,7 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict
         column = _column("Worst residual", [h[0] if h else None for h in headline],
                          [h[1] if h else None for h in headline])
         column.cells = [f"{h[0]} {h[1]}" if h else "" for h in headline]
-        column.width = max(column.width, 16)
-        columns.append(column)
+        column.width, column.numeric = max(column.width, 16), False
+        # The headline goes right after the subject's name and countries, where it is seen.
+        columns.insert(HEADLINE_AFTER, column)
     return TableData(columns, [str(i) for i in ids])
