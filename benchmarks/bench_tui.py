@@ -77,6 +77,8 @@ async def main():
             await pilot.pause()
         first = painted["first"] - start_wall
         rss_loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        # Keystrokes are timed once the load's background work (filter text, memory) is done.
+        await app.workers.wait_for_complete()
         await pilot.press("slash")
         await pilot.pause()
         box = app.query_one("#filter-suppliers")
@@ -150,6 +152,19 @@ def run_child(script: str, register: Path, extra: list[str]) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
+def time_store_open(register: Path, runs: int = 3) -> float:
+    """How long the store alone takes to open and parse the register file (no Textual)."""
+    from register.domain.models import RecordKind
+    from register.service import RegisterService
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        RegisterService.open(register).stored(RecordKind.suppliers)
+        times.append(time.perf_counter() - started)
+    return statistics.median(times)
+
+
 def write_results(rows: int, lines: list[str]) -> None:
     import textual
 
@@ -158,7 +173,8 @@ def write_results(rows: int, lines: list[str]) -> None:
         HEADING, "",
         f"Machine: {os.cpu_count()}-core {platform.machine()}, Python {platform.python_version()}, "
         f"Textual {textual.__version__}; {stamp}. {rows:,} suppliers; headless Pilot at 120×40; "
-        "each launch a fresh process (imports included).", "",
+        "each launch a fresh process (imports included); keystrokes timed after the load's "
+        "background workers finished.", "",
         *lines, "",
     ])
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
@@ -185,9 +201,12 @@ def main() -> None:
         ours = [run_child(OURS, register, [json.dumps(KEYSTROKES)]) for _ in range(args.runs)]
         for run in ours:
             print(f"  ours: first paint {run['first_paint']:.2f} s, keystroke median "
-                  f"{statistics.median(run['keystrokes']) * 1000:.0f} ms, peak RSS {run['rss_peak_mb']:.0f} MB")
+                  f"{statistics.median(run['keystrokes']) * 1000:.0f} ms, peak RSS {run['rss_peak_mb']:.0f} MB; "
+                  f"keystrokes (ms): {' '.join(f'{k * 1000:.0f}' for k in run['keystrokes'])}")
         peer = run_child(PEER, register, [])
         print(f"  DataTable: first paint {peer['first_paint']:.2f} s, peak RSS {peer['rss_peak_mb']:.0f} MB")
+        store_open = time_store_open(register)
+        size_mb = register.stat().st_size / 1e6
 
     first = statistics.median(r["first_paint"] for r in ours)
     keys = [k for r in ours for k in r["keystrokes"]]
@@ -198,6 +217,7 @@ def main() -> None:
         "| measure | register's virtual table | Textual DataTable (peer) | goal |",
         "|---|---|---|---|",
         f"| launch → first painted table | {first:.2f} s (median of {len(ours)} launches) | {peer['first_paint']:.2f} s (1 launch) | ≤ 1.5 s |",
+        f"| of which: RegisterService.open parsing the {size_mb:.1f} MB register file (audit log included) | {store_open:.2f} s (median of 3, in-process) | same | — |",
         f"| filter keystroke → repainted table | {key_median:.0f} ms (median of 20); {key_all:.0f} ms median / {key_max:.0f} ms max over {len(keys)} | no filter (would re-add rows) | ≤ 100 ms |",
         f"| peak RSS | {statistics.median(r['rss_peak_mb'] for r in ours):.0f} MB (after load {statistics.median(r['rss_loaded_mb'] for r in ours):.0f} MB) | {peer['rss_peak_mb']:.0f} MB | — |",
     ]
