@@ -368,3 +368,35 @@ async def test_a_missing_register_is_reported_not_raised(tmp_path: Path) -> None
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert "no register at" in str(app.query_one("#status-line", Label).render())
+
+
+@pilot_test
+async def test_palette_on_a_form_offers_that_forms_keys(register_path: Path) -> None:
+    from register.tui.commands import RegisterCommands
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _screen_after(pilot, "n", expect=AssessmentScreen)
+        provider = RegisterCommands(form)
+        texts = [text for text, _, _ in provider._commands()]
+        assert "Save" in texts and "Add countermeasure" in texts
+        assert "Delete the highlighted record" not in texts
+        before = len(form.query(CountermeasureRow))
+        command = dict((t, c) for t, c, _ in provider._commands())["Add countermeasure"]
+        await command()
+        await pilot.pause()
+        assert len(form.query(CountermeasureRow)) == before + 1
+
+
+@pilot_test
+async def test_every_theme_renders_the_main_screen_and_dashboard(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        for theme in sorted(app.available_themes):
+            app.theme = theme
+            await pilot.press("4")
+            await pilot.pause()
+            await pilot.press("1")
+            await pilot.pause()
+        assert app.query_one("#heat-3-4").has_class("band-high")

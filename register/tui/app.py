@@ -96,7 +96,7 @@ class RegisterApp(App[None]):
     # Actions of the main screen; on a form or dialog their keys belong to that screen.
     MAIN_SCREEN_ACTIONS = frozenset({
         "focus_filter", "clear_filter", "add", "edit", "delete", "assess", "import_file", "export_workbook",
-        "show_tab", "open_current", "toggle_heat_mode", "reload",
+        "show_tab", "open_current", "sort_current", "toggle_heat_mode", "reload",
     })
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -194,6 +194,10 @@ class RegisterApp(App[None]):
         if self.current_kind() is None:
             self.action_show_tab("risks")
         self.current_browser().filter_input.focus()
+
+    def action_sort_current(self) -> None:
+        if self.current_kind() is not None:
+            self.current_browser().table.action_sort()
 
     def action_clear_filter(self) -> None:
         if self.current_kind() is not None:

@@ -1,8 +1,13 @@
-"""Command-palette entries: one for every action of the app."""
+"""Command-palette entries: one for every action of the app.
+
+On the main screen the palette lists APP_COMMANDS; on a form or dialog it lists that
+screen's own keys (save, cancel, add countermeasure, commit import, …).
+"""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Callable, Iterator
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
@@ -15,6 +20,7 @@ APP_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Filter the table", "focus_filter", "Type to filter the current table (/)"),
     ("Clear the filter", "clear_filter", "Show every row again (escape)"),
     ("Open the highlighted record", "open_current", "Every field of the record (enter)"),
+    ("Sort by the highlighted column", "sort_current", "Choose the column with ← →; again reverses (s)"),
     ("Add a record", "add", "New supplier or interconnection; on Risks a new assessment (a)"),
     ("Edit the highlighted record", "edit", "Edit form; a risk opens its assessment (e)"),
     ("Delete the highlighted record", "delete", "Asks first; recorded in the audit log (d)"),
@@ -29,13 +35,24 @@ APP_COMMANDS: tuple[tuple[str, str, str], ...] = (
 
 
 class RegisterCommands(Provider):
+    def _commands(self) -> Iterator[tuple[str, Callable[[], object], str]]:
+        app = self.app
+        if self.screen is app.screen_stack[0]:
+            for text, action, help_text in APP_COMMANDS:
+                yield text, partial(app.run_action, action), help_text
+            return
+        for key, active in self.screen.active_bindings.items():
+            binding = active.binding
+            if binding.description and active.enabled and binding.action != "quit":
+                yield binding.description, partial(app.run_action, binding.action, active.node), f"key: {key}"
+
     async def discover(self) -> Hits:
-        for text, action, help_text in APP_COMMANDS:
-            yield DiscoveryHit(text, partial(self.app.run_action, action), help=help_text)
+        for text, command, help_text in self._commands():
+            yield DiscoveryHit(text, command, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for text, action, help_text in APP_COMMANDS:
+        for text, command, help_text in self._commands():
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), partial(self.app.run_action, action), help=help_text)
+                yield Hit(score, matcher.highlight(text), command, help=help_text)
