@@ -83,12 +83,15 @@ def preview(service: RegisterService, inspection: Inspection, kind: RecordKind, 
 
 
 def commit(service: RegisterService, inspection: Inspection, kind: RecordKind, mapping: dict[int, str], *,
-           on_progress: Callable[[int], None], cancel: threading.Event) -> ImportReport:
-    """Import in one atomic commit; a cancel before the commit writes nothing."""
+           total: int, on_progress: Callable[[int, int], None], cancel: threading.Event) -> ImportReport:
+    """Import in one atomic commit; a cancel before the commit writes nothing.
+
+    `on_progress(done, total)` and `cancel` have the shape `import_file` will take.
+    """
 
     def on_row(done: int) -> None:
         if cancel.is_set():
             raise ImportCancelled("import cancelled; nothing was written")
-        on_progress(done)
+        on_progress(done, total)
 
     return service.import_rows(kind, _rows(service, inspection, kind, mapping), on_row=on_row)

@@ -200,23 +200,24 @@ class ImportScreen(Screen[bool]):
             return
         self._commit_cancel = threading.Event()
         self.query_one("#import-summary", Label).update("Importing… (escape cancels)")
-        self.run_commit(inspection, inspection.kind, dict(inspection.mapping), self._commit_cancel)
+        self.run_commit(inspection, inspection.kind, dict(inspection.mapping), preview.report.total, self._commit_cancel)
 
     @work(thread=True, exclusive=True, group="import-commit")
-    def run_commit(self, inspection: importing.Inspection, kind: RecordKind, mapping: dict[int, str], cancel: threading.Event) -> None:
-        def progress(done: int) -> None:
-            if done % PROGRESS_EVERY_ROWS == 0:
-                self.post_message(Progress(done))
+    def run_commit(self, inspection: importing.Inspection, kind: RecordKind, mapping: dict[int, str], total: int,
+                   cancel: threading.Event) -> None:
+        def progress(done: int, total: int) -> None:
+            if done % PROGRESS_EVERY_ROWS == 0 or done == total:
+                self.post_message(Progress(done, total))
 
         try:
-            report = importing.commit(self.service, inspection, kind, mapping, on_progress=progress, cancel=cancel)
+            report = importing.commit(self.service, inspection, kind, mapping, total=total, on_progress=progress, cancel=cancel)
         except RegisterError as exc:
             self.post_message(Problem(str(exc)))
             return
         self.post_message(ImportFinished(report))
 
     def on_progress(self, message: Progress) -> None:
-        self.query_one("#import-progress", ProgressBar).update(progress=message.done)
+        self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
     def on_import_finished(self, message: ImportFinished) -> None:
         report = message.report
