@@ -24,13 +24,6 @@ from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem
-from register.tui.screens.assessment import AssessmentScreen
-from register.tui.screens.confirm import ConfirmScreen
-from register.tui.screens.edit import EditScreen
-from register.tui.screens.export import ExportScreen
-from register.tui.screens.help import HelpScreen
-from register.tui.screens.import_screen import ImportScreen
-from register.tui.screens.record import RecordScreen
 from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
 from register.tui.widgets.dashboard import Dashboard
 from register.tui.widgets.record_browser import RecordBrowser
@@ -51,6 +44,9 @@ class RecordDeleted(Message):
         super().__init__()
         self.kind = kind
         self.record_id = record_id
+
+
+# Screens are imported when first opened: the Markdown help alone costs 0.1 s of launch.
 
 
 class RegisterApp(App[None]):
@@ -111,19 +107,23 @@ class RegisterApp(App[None]):
     # --- loading ---------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_register(self) -> None:
+        # Parsing a big register makes millions of objects, and the collector would walk
+        # them again and again while they arrive (2-3× the parse time at 50,000 records).
+        # It stays paused until settle_after_load has collected once, after the first paint.
+        gc.disable()
         try:
             service = self.service
             if service is None:
                 options = {"clock": self.clock} if self.clock else {}
                 service = RegisterService.open(self.db_path, actor=self.actor, **options)
             snapshot = take_snapshot(service)
-        except RegisterError as exc:
+        except BaseException as exc:
+            gc.enable()
+            if not isinstance(exc, RegisterError):
+                raise
             self.post_message(Problem(str(exc)))
             return
         self.post_message(RegisterLoaded(service, snapshot))
-        # After the first paint: ready the filter text so the first keystroke is quick.
-        for table in snapshot.tables.values():
-            table.prepare_filter()
 
     def on_register_loaded(self, message: RegisterLoaded) -> None:
         first = self.snapshot is None
@@ -136,17 +136,21 @@ class RegisterApp(App[None]):
         self.query_one("#status-line", Label).update(f"{counts} · method {message.snapshot.method.method_version} · ? help · ctrl+p commands")
         if first:
             self.current_browser().table.focus()
-        self.settle_memory()
+        # Both hold the interpreter for a moment: start them once the tables are painted.
+        self.call_after_refresh(self.settle_after_load, message.snapshot)
 
-    @work(thread=True, exclusive=True, group="memory")
-    def settle_memory(self) -> None:
+    @work(thread=True, exclusive=True, group="after-load")
+    def settle_after_load(self, snapshot: RegisterSnapshot) -> None:
+        for table in snapshot.tables.values():
+            table.prepare_filter()  # so the first keystroke does not pay for it
         # A full garbage collection walks every object of a big register (about 0.3 s at
-        # 50,000 records), a stall that would land in the middle of typing. Collect once
-        # now and freeze what is loaded so later collections skip it; unfreeze first so a
-        # snapshot that was just replaced can still be freed.
+        # 50,000 records), a stall that would otherwise land in the middle of typing.
+        # Collect once now and freeze what is loaded so later collections skip it;
+        # unfreeze first so a snapshot that was just replaced can still be freed.
         gc.unfreeze()
         gc.collect()
         gc.freeze()
+        gc.enable()
 
     def on_problem(self, message: Problem) -> None:
         self.query_one("#status-line", Label).update(message.text)
@@ -208,6 +212,8 @@ class RegisterApp(App[None]):
         self.query_one(Dashboard).action_toggle_mode()
 
     def action_help(self) -> None:
+        from register.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     @on(TabbedContent.TabActivated)
@@ -234,6 +240,8 @@ class RegisterApp(App[None]):
         if current is None or self.snapshot is None:
             return
         kind, record_id, record = current
+        from register.tui.screens.record import RecordScreen
+
         self.push_screen(RecordScreen(kind, record_id, record, self.snapshot.method))
 
     def _after_save(self, record_id: str | None) -> None:
@@ -248,6 +256,8 @@ class RegisterApp(App[None]):
         if kind is RecordKind.risks:
             self.action_assess()
         else:
+            from register.tui.screens.edit import EditScreen
+
             self.push_screen(EditScreen(self.service, kind), self._after_save)
 
     def action_edit(self) -> None:
@@ -256,6 +266,9 @@ class RegisterApp(App[None]):
             return
         assert self.service is not None and self.snapshot is not None
         kind, _, record = current
+        from register.tui.screens.assessment import AssessmentScreen
+        from register.tui.screens.edit import EditScreen
+
         if kind is RecordKind.risks:
             self.push_screen(AssessmentScreen(self.service, self.snapshot, risk=record), self._after_save)
         else:
@@ -265,6 +278,8 @@ class RegisterApp(App[None]):
         if not self._has_register():
             return
         assert self.service is not None and self.snapshot is not None
+        from register.tui.screens.assessment import AssessmentScreen
+
         current = self._current_record()
         subject = None
         if current is not None and current[0] in SUBJECT_TYPE:
@@ -276,6 +291,7 @@ class RegisterApp(App[None]):
         if not self._has_register() or current is None:
             return
         kind, record_id, _ = current
+        from register.tui.screens.confirm import ConfirmScreen
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -307,6 +323,8 @@ class RegisterApp(App[None]):
             if written:
                 self.load_register()
 
+        from register.tui.screens.import_screen import ImportScreen
+
         self.push_screen(ImportScreen(self.service, self.workdir), done)
 
     def action_export_workbook(self) -> None:
@@ -315,6 +333,8 @@ class RegisterApp(App[None]):
         assert self.service is not None and self.snapshot is not None
         slug = re.sub(r"[^A-Za-z0-9]+", "-", self.snapshot.name).strip("-").lower() or "register"
         default = self.workdir / f"{slug}-{self.snapshot.today.isoformat()}.xlsx"
+        from register.tui.screens.export import ExportScreen
+
         self.push_screen(ExportScreen(self.service, default))
 
 

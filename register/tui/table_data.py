@@ -48,6 +48,8 @@ def _sort_key(value: Any) -> SortKey:
 
 
 def _display(value: Any) -> str:
+    if type(value) is int:
+        return str(value)
     if value is None:
         return ""
     if isinstance(value, bool):
