@@ -81,6 +81,8 @@ class AssessmentScreen(RecordForm):
         self.method = snapshot.method
         self.risk = risk
         self.subject = subject or ((risk["subject_type"], risk["subject_id"]) if risk else ("supplier", ""))
+        # Cross-references of the library scenario last chosen (None: keep the risk's own).
+        self.criteria_refs: list[str] | None = None
 
     # --- layout ----------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -261,8 +263,6 @@ class AssessmentScreen(RecordForm):
         self.dismiss(None)
 
     # --- saving ----------------------------------------------------------------------
-    criteria_refs: list[str] | None = None
-
     def fields(self) -> dict[str, Any]:
         base = {k: v for k, v in (self.risk or {}).items() if k not in SCORE_FIELDS}
         value = lambda name: self.query_one(f"#field-{name}", Input).value.strip()  # noqa: E731

@@ -37,12 +37,7 @@ def record_text(pairs: list[tuple[str, str]]) -> Text:
 
 
 class DetailPane(Static):
-    """Shows one record; `show(None)` clears it."""
+    """Shows one record; `show(kind, None, method)` clears it."""
 
     def show(self, kind: RecordKind, record: dict[str, Any] | None, method: Any) -> None:
-        if record is None:
-            self.update("")
-            self.border_title = "Details"
-            return
-        self.update(record_text(record_fields(kind, record, method)))
-        self.border_title = "Details"
+        self.update(record_text(record_fields(kind, record, method)) if record is not None else "")
