@@ -20,3 +20,11 @@ class Progress(Message):
         super().__init__()
         self.done = done
         self.total = total
+
+
+class Finished(Message):
+    """Work finished; `result` is what it produced (a report, a path)."""
+
+    def __init__(self, result: object) -> None:
+        super().__init__()
+        self.result = result

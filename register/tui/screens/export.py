@@ -9,19 +9,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar
 
 from register.errors import RegisterError
 from register.service import RegisterService
-from register.tui.messages import Problem, Progress
-
-
-class ExportFinished(Message):
-    def __init__(self, path: Path) -> None:
-        super().__init__()
-        self.path = path
+from register.tui.messages import Finished, Problem, Progress
 
 
 class ExportScreen(Screen[Path | None]):
@@ -83,15 +76,16 @@ class ExportScreen(Screen[Path | None]):
         except OSError as exc:
             self.post_message(Problem(f"cannot write {path}: {exc.strerror or exc}"))
             return
-        self.post_message(ExportFinished(path))
+        self.post_message(Finished(path))
 
     def on_progress(self, message: Progress) -> None:
         self.query_one("#export-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
-    def on_export_finished(self, message: ExportFinished) -> None:
+    def on_finished(self, message: Finished) -> None:
+        message.stop()
         self._cancel = None
-        self.app.notify(f"Workbook written to {message.path}", title="Export finished")
-        self.dismiss(message.path)
+        self.app.notify(f"Workbook written to {message.result}", title="Export finished")
+        self.dismiss(message.result)
 
     def on_problem(self, message: Problem) -> None:
         message.stop()

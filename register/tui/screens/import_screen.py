@@ -19,7 +19,7 @@ from register.domain.models import RecordKind
 from register.errors import RegisterError
 from register.service import ImportReport, RegisterService
 from register.tui import importing
-from register.tui.messages import Problem, Progress
+from register.tui.messages import Finished, Problem, Progress
 from register.tui.table_data import TableData
 from register.tui.widgets.virtual_table import VirtualTable
 
@@ -43,12 +43,6 @@ class PreviewReady(Message):
     def __init__(self, preview: importing.Preview) -> None:
         super().__init__()
         self.preview = preview
-
-
-class ImportFinished(Message):
-    def __init__(self, report: ImportReport) -> None:
-        super().__init__()
-        self.report = report
 
 
 class ImportScreen(Screen[bool]):
@@ -214,13 +208,15 @@ class ImportScreen(Screen[bool]):
         except RegisterError as exc:
             self.post_message(Problem(str(exc)))
             return
-        self.post_message(ImportFinished(report))
+        self.post_message(Finished(report))
 
     def on_progress(self, message: Progress) -> None:
         self.query_one("#import-progress", ProgressBar).update(total=max(message.total, 1), progress=message.done)
 
-    def on_import_finished(self, message: ImportFinished) -> None:
-        report = message.report
+    def on_finished(self, message: Finished) -> None:
+        message.stop()
+        report = message.result
+        assert isinstance(report, ImportReport)
         self._commit_cancel = None
         self.query_one("#import-progress", ProgressBar).update(total=max(report.total, 1), progress=report.total)
         self.app.notify(
