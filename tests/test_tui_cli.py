@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tui_support import build_register
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +22,7 @@ def _python(code: str, env: dict[str, str] | None = None) -> subprocess.Complete
     )
 
 
+@pytest.mark.slow  # spawns a Python process
 def test_headless_commands_never_import_textual(tmp_path: Path) -> None:
     path = tmp_path / "register.json"
     build_register(path)
@@ -41,6 +44,7 @@ print("clean")
     assert result.stdout.strip() == "clean"
 
 
+@pytest.mark.slow  # spawns a Python process
 def test_register_alone_without_a_register_says_how_to_make_one(tmp_path: Path) -> None:
     missing = tmp_path / "none.json"
     result = subprocess.run(
@@ -53,6 +57,7 @@ def test_register_alone_without_a_register_says_how_to_make_one(tmp_path: Path) 
     assert lines[0].startswith("register: no register at") and "register init" in lines[0] and "register demo" in lines[0]
 
 
+@pytest.mark.slow  # spawns a Python process
 def test_tui_command_reaches_the_app_only_for_an_existing_register(tmp_path: Path) -> None:
     code = f"""
 import sys
