@@ -1,5 +1,5 @@
-"""The commands around the app: headless ones never load Textual; `register`, `register tui`
-and `register demo` open the app or explain in one line why they cannot."""
+"""The commands around the app: headless ones never load Textual; `register` and
+`register tui` open the app, or explain in one line why they cannot."""
 
 from __future__ import annotations
 
