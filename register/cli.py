@@ -70,7 +70,7 @@ def cli(ctx: click.Context, debug: bool, actor: str | None) -> None:
     ctx.ensure_object(dict)
     ctx.obj.update(debug=debug, actor=actor)
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        _run_tui(_db_path(None), actor)
 
 
 @cli.command()
@@ -317,7 +317,31 @@ def demo(obj: dict, path: Path | None, summary: bool) -> None:
     from register.paths import demo_register_path
 
     service = build_demo(path or demo_register_path(), actor=obj.get("actor"))
-    _summarise(service, as_json=False)
+    if summary:
+        _summarise(service, as_json=False)
+    else:
+        _run_tui(service.path, obj.get("actor"))
+
+
+# --- terminal app (issue 5): the only commands that import Textual, and only when run ---
+@cli.command()
+@db_option
+@click.pass_obj
+def tui(obj: dict, db: str | None) -> None:
+    """Open the terminal app on a register."""
+    _run_tui(_db_path(db), obj.get("actor"))
+
+
+def _run_tui(path: Path, actor: str | None) -> None:
+    from register.errors import RegisterNotFound
+
+    if not path.is_file():
+        raise RegisterNotFound(
+            f"no register at {path}; create one with `register init {path}` or try the demo with `register demo`"
+        )
+    from register.tui.app import run_app
+
+    run_app(path, actor=actor)
 
 
 # --- performance reviews and questionnaires (issue 7) -----------------------------------

@@ -734,6 +734,12 @@ class RegisterService:
 
         return export_workbook(self, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
 
+    # --- terminal app (issue 5) ------------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The register's name, without the hashing `info()` does."""
+        return self._file.meta().get("name", "")
+
 
 def _checked_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
     """Answers may set a criterion's rating, evidence and note; the rest comes from the catalogue."""

@@ -127,6 +127,8 @@ class ImportPreview:
     header_row: int
     mapping: dict[str, tuple[str, float]]  # header as written → (field, confidence 0–1)
     unmapped: list[str]
+    headers: list[str]  # the header row as written, in column order
+    columns: dict[int, tuple[str, float]]  # column index → (field, confidence 0–1)
     date_orders: dict[str, str | None]  # header → "day-first" / "month-first" / None
     accepted: list[tuple[int, dict[str, Any]]]  # (row, record) for the first accepted rows
     rejects: list[Reject]
@@ -377,6 +379,8 @@ def preview_import(
     return ImportPreview(
         path=Path(path), kind=kind, format=workbook.format.value, sheet=table.sheet.name, sheets=workbook.sheet_names,
         header_row=table.header_row, mapping=table.mapping.by_header(), unmapped=table.mapping.unmapped(),
+        headers=list(table.mapping.headers),
+        columns={i: (m.field, m.confidence) for i, m in sorted(table.mapping.columns.items())},
         date_orders={p.header: p.date_order.value if p.date_order else None for p in plans if p.type is ColumnType.date},
         accepted=accepted, rejects=rejects, total_rows=len(table.data_rows()),
         reused_mapping=table.reused_mapping, encoding=workbook.encoding, delimiter=workbook.delimiter,

@@ -1,0 +1,1 @@
+"""The terminal app (Textual). Imported only by the commands that open it."""

@@ -1,0 +1,245 @@
+"""Columnar table data for the terminal app: display strings built once, then sorted and
+filtered by index, so a 50,000-row register never goes through a widget row by row.
+
+Pure Python (no Textual): the app builds these in a thread worker and the table widget
+only reads them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Sequence
+
+from register.domain.geography import in_americas
+from register.domain.method import Method
+from register.domain.models import RecordKind
+
+SortKey = tuple[int, Any]
+
+
+@dataclass
+class Column:
+    title: str
+    width: int
+    cells: list[str]
+    # The values behind the cells; sort keys are derived from them on the first sort.
+    values: list[Any]
+    # Band id per row when this column's text is coloured by a risk band.
+    bands: list[str | None] | None = None
+    numeric: bool = False
+    _keys: list[SortKey] | None = field(default=None, repr=False)
+
+    @property
+    def keys(self) -> list[SortKey]:
+        if self._keys is None:
+            self._keys = [_sort_key(v) for v in self.values]
+        return self._keys
+
+
+def _sort_key(value: Any) -> SortKey:
+    """Blanks sort last; numbers by value; text without case."""
+    if value is None or value == "":
+        return (2, 0)
+    if isinstance(value, bool):
+        return (0, int(value))
+    if isinstance(value, (int, float)):
+        return (0, value)
+    return (1, str(value).casefold())
+
+
+def _display(value: Any) -> str:
+    if type(value) is int:
+        return str(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, list):
+        return "; ".join(map(str, value))
+    return str(value)
+
+
+@dataclass
+class TableData:
+    """Rows as columns of display strings, with a current order and filter over row indices."""
+
+    columns: list[Column]
+    ids: list[str]
+    order: list[int] = field(init=False)
+    visible: list[int] = field(init=False)
+    filter_text: str = field(init=False, default="")
+    sort_column: int | None = field(init=False, default=None)
+    sort_reverse: bool = field(init=False, default=False)
+    _haystack: list[str] | None = field(init=False, default=None, repr=False)
+    _restriction: frozenset[int] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.order = list(range(len(self.ids)))
+        self.visible = self.order
+
+    def prepare_filter(self) -> list[str]:
+        """Build the text the filter searches (one folded line per row); safe to call early
+        from a worker so the first keystroke does not pay for it."""
+        if self._haystack is None:
+            columns = [c.cells for c in self.columns]
+            self._haystack = ["\x00".join(cells).casefold() for cells in zip(*columns)] if columns else []
+        return self._haystack
+
+    @classmethod
+    def from_rows(cls, titles: Sequence[str], rows: Iterable[Sequence[Any]], ids: Iterable[str] | None = None) -> TableData:
+        materialised = [list(r) for r in rows]
+        columns = []
+        for index, title in enumerate(titles):
+            values = [r[index] if index < len(r) else None for r in materialised]
+            columns.append(_column(title, values, max_width=120))
+        row_ids = list(ids) if ids is not None else [str(i) for i in range(len(materialised))]
+        return cls(columns, row_ids)
+
+    @property
+    def total(self) -> int:
+        return len(self.ids)
+
+    def row_of(self, record_id: str) -> int | None:
+        try:
+            return self.ids.index(record_id)
+        except ValueError:
+            return None
+
+    def sort(self, column: int) -> None:
+        """Sort by a column; sorting by the same column again reverses it."""
+        reverse = self.sort_column == column and not self.sort_reverse
+        keys = self.columns[column].keys
+        self.order = sorted(range(len(self.ids)), key=keys.__getitem__, reverse=reverse)
+        self.sort_column, self.sort_reverse = column, reverse
+        self._refilter()
+
+    def filter(self, text: str) -> None:
+        self.filter_text = text
+        self._refilter()
+
+    def restrict(self, rows: Iterable[int] | None) -> None:
+        """Show only these rows (on top of the text filter); None lifts the restriction."""
+        self._restriction = None if rows is None else frozenset(rows)
+        self._refilter()
+
+    @property
+    def restricted(self) -> bool:
+        return self._restriction is not None
+
+    def _refilter(self) -> None:
+        needle = self.filter_text.strip().casefold()
+        rows = self.order
+        if self._restriction is not None:
+            allowed = self._restriction
+            rows = [i for i in rows if i in allowed]
+        if needle:
+            haystack = self.prepare_filter()
+            rows = [i for i in rows if needle in haystack[i]]
+        self.visible = rows
+
+
+def _column(title: str, values: list[Any], bands: list[str | None] | None = None, max_width: int = 40) -> Column:
+    cells = [v if type(v) is str else _display(v) for v in values]
+    width = max([len(title) + 2, *(len(c) for c in cells[:2000])]) if cells else len(title) + 2
+    numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:50])
+    return Column(title, min(width, max_width), cells, values, bands, numeric)
+
+
+ColumnSpec = tuple[str, Callable[[dict[str, Any]], Any]]
+
+
+def _headline_by_subject(risks: dict[str, dict[str, Any]], method: Method) -> dict[tuple[str, str], tuple[int, str]]:
+    """Per subject: its worst open residual (score, band), never an average."""
+    worst: dict[tuple[str, str], tuple[int, str]] = {}
+    for risk in risks.values():
+        score = risk.get("residual_score")
+        if score is None or risk.get("status") == "closed":
+            continue
+        subject = (risk["subject_type"], risk["subject_id"])
+        band = risk.get("residual_band") or ""
+        current = worst.get(subject)
+        if current is None or (score, _rank(band, method)) > (current[0], _rank(current[1], method)):
+            worst[subject] = (score, band)
+    return worst
+
+
+def _rank(band: str, method: Method) -> int:
+    try:
+        return method.band_rank(band)
+    except ValueError:
+        return -1
+
+
+def _extra_hemispheric(record: dict[str, Any]) -> bool:
+    hq = record.get("hq_country") or ""
+    parent = record.get("parent_country") or hq
+    return not in_americas(hq) or not in_americas(parent)
+
+
+SUPPLIER_COLUMNS: list[ColumnSpec] = [
+    ("ID", lambda r: r["supplier_id"]),
+    ("Name", lambda r: r.get("name")),
+    ("HQ", lambda r: r.get("hq_country")),
+    ("Parent", lambda r: r.get("parent_country")),
+    ("Extra-hem.", _extra_hemispheric),
+    ("Crit.", lambda r: r.get("criticality")),
+    ("Tier", lambda r: r.get("tier")),
+    ("Category", lambda r: r.get("category")),
+    ("Certifications", lambda r: r.get("certifications")),
+]
+INTERCONNECTION_COLUMNS: list[ColumnSpec] = [
+    ("ID", lambda r: r["interconnection_id"]),
+    ("Name", lambda r: r.get("name")),
+    ("From", lambda r: r.get("from_country")),
+    ("To", lambda r: r.get("to_country")),
+    ("Type", lambda r: r.get("type")),
+    ("MW", lambda r: r.get("capacity_mw")),
+    ("ICT suppliers", lambda r: len(r.get("ict_suppliers") or [])),
+]
+RISK_COLUMNS: list[ColumnSpec] = [
+    ("ID", lambda r: r["risk_id"]),
+    ("Subject", lambda r: r.get("subject_id")),
+    ("Scenario", lambda r: r.get("scenario")),
+    ("L", lambda r: r.get("likelihood")),
+    ("C", lambda r: max((r.get("consequences") or {0: None}).values())),
+    ("Inherent", lambda r: r.get("inherent_score")),
+    ("Residual", lambda r: r.get("residual_score")),
+    ("Status", lambda r: r.get("status")),
+    ("Next review", lambda r: r.get("next_review")),
+    ("Owner", lambda r: r.get("owner")),
+]
+COLUMN_SPECS: dict[RecordKind, list[ColumnSpec]] = {
+    RecordKind.suppliers: SUPPLIER_COLUMNS,
+    RecordKind.interconnections: INTERCONNECTION_COLUMNS,
+    RecordKind.risks: RISK_COLUMNS,
+}
+HEADLINE_AFTER = 4
+# Long free text gets less room so the derived flags stay on screen at 120 columns.
+NARROW = {"Name": 32, "Scenario": 32, "Subject": 16}
+SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
+
+
+def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict[str, dict[str, Any]], method: Method) -> TableData:
+    """The table of one kind from the stored records (`service.stored(kind)`), in id order."""
+    ids = sorted(stored)
+    records = [stored[i] for i in ids]
+    columns = [_column(title, [getter(r) for r in records], max_width=NARROW.get(title, 40)) for title, getter in COLUMN_SPECS[kind]]
+    if kind is RecordKind.risks:
+        for title, score_field, band_field in (("Inherent", "inherent_score", "inherent_band"), ("Residual", "residual_score", "residual_band")):
+            column = next(c for c in columns if c.title == title)
+            column.bands = [r.get(band_field) for r in records]
+            column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
+            column.width, column.numeric = max(column.width, 12), False
+    else:
+        worst = _headline_by_subject(risks, method)
+        subject_type = SUBJECT_TYPES[kind]
+        headline = [worst.get((subject_type, i)) for i in ids]
+        column = _column("Worst residual", [h[0] if h else None for h in headline],
+                         [h[1] if h else None for h in headline])
+        column.cells = [f"{h[0]} {h[1]}" if h else "" for h in headline]
+        column.width, column.numeric = max(column.width, 16), False
+        # The headline goes right after the subject's name and countries, where it is seen.
+        columns.insert(HEADLINE_AFTER, column)
+    return TableData(columns, [str(i) for i in ids])

@@ -1,0 +1,52 @@
+"""SVG snapshots of the key screens, on a fixed small register and a fixed clock.
+
+Regenerate after an intended change: pytest tests/test_tui_snapshots.py --snapshot-update
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tui_support import SIZE, build_register, make_app, settle
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    # A fixed folder name keeps every path the app shows the same from run to run.
+    path = tmp_path / "snap" / "register.json"
+    path.parent.mkdir()
+    build_register(path)
+    return make_app(path)
+
+
+def test_main_screen(app, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_assessment_form(app, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("end", "n")
+        await pilot.pause()
+        pilot.app.screen.query_one("#scenario-library").value = "TS-ICT-04"
+        pilot.app.screen.query_one("#field-likelihood").value = 4
+        pilot.app.screen.query_one("#field-c_reputational").value = 4
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_dashboard(app, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("4")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
