@@ -621,7 +621,8 @@ class RegisterService:
             screened_ids = sorted(only & set(stored))
         else:
             previous, screened_ids = None, sorted(stored)
-        suppliers = [Supplier.model_validate(stored[supplier_id]) for supplier_id in screened_ids]
+        # Stored suppliers were validated when written: screening needs only their names.
+        suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", "")) for i in screened_ids]
         hits = carried + [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
@@ -739,6 +740,12 @@ class RegisterService:
     def name(self) -> str:
         """The register's name, without the hashing `info()` does."""
         return self._file.meta().get("name", "")
+
+
+class _ScreenedNames(NamedTuple):
+    supplier_id: str
+    name: str
+    parent_name: str
 
 
 def _checked_answers(answers: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:

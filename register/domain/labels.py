@@ -119,6 +119,7 @@ _CERTIFICATION_ALIASES: dict[str, str] = {
 EXEMPT_CERTIFICATIONS: frozenset[str] = frozenset({"ISO 28001", "ISO 20858", "C-TPAT", "OEA", "PIP", "AEO"})
 
 
+@lru_cache(maxsize=1024)
 def normalise_certification(value: str) -> str:
     text = " ".join(value.split())
     return _CERTIFICATION_ALIASES.get(fold(text), text)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any, Literal
@@ -76,6 +77,7 @@ def _interconnection_type(value: Any) -> Any:
     return parse_interconnection_type(value) if isinstance(value, str) else value
 
 
+@lru_cache(maxsize=512)
 def _currency(value: str) -> str:
     code = value.strip().upper()
     if pycountry.currencies.get(alpha_3=code) is None:
