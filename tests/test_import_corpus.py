@@ -3,9 +3,9 @@
 
 The corpus is made here: valid workbooks and their fuzzer-made mutations (byte flips,
 truncation, swapped zip entries, mangled XML re-zipped with good checksums). Real-world files
-join it from the folder named by REGISTER_XLSX_CORPUS, for example the test workbooks shipped
-in the source distributions of spreadsheet libraries (`pip download --no-binary :all:
---no-deps xlsx2csv pyexcel-xlsx pyexcel-ods3`, unpacked); they are not committed here.
+join it from tests/fixtures/corpus (the test workbooks shipped in the source distributions of
+xlsx2csv, pyexcel-xlsx and pyexcel-ods3; see its README for their licences) and from any
+folder named by REGISTER_XLSX_CORPUS.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from import_fixtures import SUPPLIER_HEADER, english_csv, simple_workbook, spani
 from register.service import RegisterService
 
 REPO = Path(__file__).resolve().parents[1]
+SHIPPED_CORPUS = Path(__file__).resolve().parent / "fixtures" / "corpus"
 SECONDS_LIMIT = 20
 RSS_LIMIT_KIB = 1024 * 1024
 SPREADSHEET_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv"}
@@ -140,7 +141,8 @@ def _children_peak_rss_kib() -> int:
 def test_corpus_imports_or_fails_with_one_line(tmp_path: Path) -> None:
     corpus_dir = tmp_path / "corpus"
     corpus_dir.mkdir()
-    files = fuzzed_corpus(corpus_dir) + _real_world(os.environ.get("REGISTER_XLSX_CORPUS"))
+    files = fuzzed_corpus(corpus_dir) + _real_world(str(SHIPPED_CORPUS)) + _real_world(os.environ.get("REGISTER_XLSX_CORPUS"))
+    assert len(_real_world(str(SHIPPED_CORPUS))) >= 30
     register = tmp_path / "register.json"
     RegisterService.create(register, actor="corpus")
     outcomes: dict[str, int] = {}
