@@ -20,8 +20,8 @@ from typing import Any, Iterable
 
 from register.domain.labels import EXEMPT_CERTIFICATIONS
 from register.domain.method import Method
-from register.domain.models import Risk, RiskStatus, Supplier
-from register.domain.scoring import review_due
+from register.domain.models import Risk, Supplier
+from register.domain.scoring import review_due, worst_band
 
 DUE_WITHIN_DAYS = 30
 """How far ahead of the next review date a partner shows as "review due"."""
@@ -72,12 +72,6 @@ def _iso(value: date | None) -> str | None:
 
 def exemption_basis(certifications: Iterable[str]) -> list[str]:
     return [c for c in certifications if c in EXEMPT_CERTIFICATIONS]
-
-
-def worst_band(risks: Iterable[Risk], method: Method) -> str | None:
-    """The residual band of the supplier's worst open risk (the highest-ranked band on ties)."""
-    bands = [r.residual_band for r in risks if r.status != RiskStatus.closed and r.residual_band is not None]
-    return max(bands, key=method.band_rank, default=None)
 
 
 def partner_standing(

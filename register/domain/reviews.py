@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validat
 from register.domain.criteria import CriteriaCatalogue, Criterion
 from register.domain.method import Method
 from register.domain.models import RecordId, Risk
-from register.domain.scoring import review_due
+from register.domain.scoring import review_due, worst_band
 from register.domain.text import fold
 
 REVIEWS_TABLE = "reviews"
@@ -214,6 +214,4 @@ def next_review_on(reviewed_on: date, risks: Iterable[Risk], method: Method) -> 
     assessed is not evidence of high risk, and any gap the review finds becomes a risk that
     shortens the interval at the next review.
     """
-    bands = [r.residual_band for r in risks if r.status != "closed" and r.residual_band is not None]
-    worst = max(bands, key=method.band_rank, default=method.bands[0].id)
-    return review_due(reviewed_on, worst, method)
+    return review_due(reviewed_on, worst_band(risks, method) or method.bands[0].id, method)

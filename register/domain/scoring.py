@@ -113,3 +113,9 @@ def worst_residual(risks: Iterable[Risk]) -> int | None:
     """The headline figure for a subject: its worst open residual score, never an average."""
     scores = [r.residual_score for r in risks if r.status != "closed" and r.residual_score is not None]
     return max(scores, default=None)
+
+
+def worst_band(risks: Iterable[Risk], method: Method) -> str | None:
+    """The residual band of the worst open risk (the highest-ranked band), if any is scored."""
+    bands = [r.residual_band for r in risks if r.status != "closed" and r.residual_band is not None]
+    return max(bands, key=method.band_rank, default=None)
