@@ -125,3 +125,37 @@ def test_record_deleted_or_added_outside_the_register_is_detected(populated):
 def test_stored_score_that_no_longer_follows_from_inputs_is_detected(populated):
     _tamper(populated, lambda d: d["risks"]["R-1"].update(residual_score=1))
     assert any("risks R-1" in p for p in _problems(populated))
+
+
+def test_audit_log_is_read_lazily_and_rewritten_byte_for_byte(register_path, service):
+    from register.store.layout import LazyRecords, parse_document
+
+    for n in range(5):
+        service.save(RecordKind.suppliers, supplier(f"SUP-{n}"))
+    raw = register_path.read_bytes()
+    lazy = parse_document(raw, frozenset({"audit"}))
+    assert isinstance(lazy["audit"], LazyRecords)
+    full = orjson.loads(raw)
+    assert {k: dict(v) for k, v in lazy.items()} == full
+    # A fresh process that edits one record rewrites every unread entry exactly as it was.
+    other = RegisterService.open(register_path, actor="other", clock=fixed_clock)
+    other.save(RecordKind.suppliers, supplier("SUP-1", name="Renamed"))
+    rewritten = register_path.read_bytes()
+    assert rewritten == document_bytes(orjson.loads(rewritten))
+    assert RegisterService.open(register_path).verify() == []
+
+
+def test_a_damaged_audit_line_is_a_problem_not_a_crash(populated):
+    lines = populated.read_text().splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith('  "000000002": {'))
+    lines[index] = lines[index].replace('"action":', '"action"', 1)
+    populated.write_text("".join(lines))
+    problems = _problems(populated)
+    assert "audit entry 2: is not valid JSON: the entry was damaged" in problems
+
+
+def test_a_register_in_another_layout_still_opens(populated):
+    document = json.loads(populated.read_text())
+    populated.write_text(json.dumps(document, indent=4))
+    assert _problems(populated) == []
+    assert sorted(RegisterService.open(populated).stored(RecordKind.suppliers)) == ["SUP-1", "SUP-2"]

@@ -9,8 +9,10 @@ and a record edited behind the log's back no longer matches its last logged stat
 from __future__ import annotations
 
 from dataclasses import dataclass
+from collections.abc import Mapping
 from typing import Any, Iterable
 
+from register.errors import RegisterCorrupt
 from register.store.canonical import canonical_hash
 
 GENESIS = "0" * 64
@@ -63,15 +65,20 @@ class AuditProblem:
 
 
 def verify_chain(
-    audit: dict[str, dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]
+    audit: Mapping[str, dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]
 ) -> list[AuditProblem]:
     """Every problem with the chain itself and with records that stray from their last logged state."""
     problems: list[AuditProblem] = []
     prev = GENESIS
     last_state: dict[tuple[str, str], str | None] = {}
     for position, key in enumerate(sorted(audit), start=1):
-        entry = audit[key]
         where = f"audit entry {key.lstrip('0') or '0'}"
+        try:
+            entry = audit[key]
+        except RegisterCorrupt:
+            problems.append(AuditProblem(where, "is not valid JSON: the entry was damaged"))
+            prev = ""
+            continue
         if not isinstance(entry, dict):
             problems.append(AuditProblem(where, "is not an audit entry"))
             continue

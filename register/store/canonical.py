@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left
+from collections.abc import Mapping
 from typing import Any, Iterable
 
 import orjson
+
+from register.store.layout import LazyRecords
 
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
@@ -27,7 +30,7 @@ class _EncodedTable:
 
     def __init__(self, rows: dict[str, Any]):
         self.ids = sorted(rows)
-        self.lines = {doc_id: _line(doc_id, rows[doc_id]) for doc_id in self.ids}
+        self.lines = {doc_id: _encode(rows, doc_id) for doc_id in self.ids}
         self.segments: list[bytes | None] = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
 
     def update(self, rows: dict[str, Any], doc_ids: set[str]) -> None:
@@ -35,7 +38,7 @@ class _EncodedTable:
         deleted = [doc_id for doc_id in doc_ids if doc_id not in rows and doc_id in self.lines]
         for doc_id in doc_ids:
             if doc_id in rows:
-                self.lines[doc_id] = _line(doc_id, rows[doc_id])
+                self.lines[doc_id] = _encode(rows, doc_id)
             else:
                 self.lines.pop(doc_id, None)
         if deleted or (created and self.ids and min(created) < self.ids[-1]):
@@ -56,6 +59,14 @@ class _EncodedTable:
                 ids = self.ids[index * SEGMENT:(index + 1) * SEGMENT]
                 self.segments[index] = b",".join(map(self.lines.__getitem__, ids))
         return self.segments  # type: ignore[return-value]
+
+
+def _encode(rows: Mapping[str, Any], doc_id: str) -> bytes:
+    """A record's line, reusing the bytes it was read with when it has not been parsed into a change."""
+    encoded = rows.encoded(doc_id) if isinstance(rows, LazyRecords) else None
+    if encoded is not None:
+        return b"\n  " + orjson.dumps(doc_id) + b": " + encoded
+    return _line(doc_id, rows[doc_id])
 
 
 def _line(doc_id: str, record: Any) -> bytes:

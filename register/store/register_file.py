@@ -24,6 +24,7 @@ from tinydb.table import Document, Table
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
 from register.store.canonical import EncodedDocument
+from register.store.layout import LazyRecords, parse_document
 
 SCHEMA_VERSION = 1
 META_TABLE = "register"
@@ -31,6 +32,9 @@ META_ID = "meta"
 LOCK_TIMEOUT_SECONDS = 30.0
 
 Document_ = dict[str, dict[str, dict[str, Any]]]
+
+# Read entry by entry only when verifying or exporting: kept encoded until then.
+LAZY_TABLES = frozenset({audit.AUDIT_TABLE})
 
 # Migrations from schema version N to N + 1, applied on read; a write stores the new version.
 MIGRATIONS: dict[int, Any] = {}
@@ -115,13 +119,15 @@ def _parse(path: Path, raw: bytes) -> Document_:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        data = orjson.loads(raw)
+        data = parse_document(raw, LAZY_TABLES)
+        if data is None:
+            data = orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
         raise RegisterCorrupt(f"{path} is not a register file: invalid JSON ({exc})") from None
     finally:
         if collecting:
             gc.enable()
-    if not isinstance(data, dict) or not all(isinstance(t, dict) for t in data.values()):
+    if not isinstance(data, dict) or not all(isinstance(t, (dict, LazyRecords)) for t in data.values()):
         raise RegisterCorrupt(f"{path} is not a register file: expected tables of records")
     meta = data.get(META_TABLE, {}).get(META_ID)
     if not isinstance(meta, dict) or not isinstance(meta.get("schema_version"), int):

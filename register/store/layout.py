@@ -1,0 +1,129 @@
+"""Reading the register file's own layout quickly: one table header per line, one record per line.
+
+Most of a register's bytes are its audit log, which opening, listing and editing never read
+entry by entry. Parsed lazily, the log costs its bytes in memory instead of a Python object per
+field, and opening a register parses only the records people look at. A file not in this layout
+(edited by hand, written by another tool) is parsed whole instead: same content, slower.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, MutableMapping
+from typing import Any
+
+import orjson
+
+from register.errors import RegisterCorrupt
+
+_TABLE_HEADER = re.compile(rb'^"([A-Za-z0-9_]+)": \{(\}?)(,?)$')
+_RECORD_PREFIX = b'  "'
+
+
+class LazyRecords(MutableMapping[str, Any]):
+    """A table whose records stay encoded until one is read; written records are plain values."""
+
+    def __init__(self, encoded: dict[str, bytes]):
+        self._encoded = encoded
+        self._values: dict[str, Any] = {}
+        self._added = 0  # keys held only in _values
+
+    def encoded(self, key: str) -> bytes | None:
+        """The record's bytes as read from the file, while it has not been replaced."""
+        return self._encoded.get(key)
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            pass
+        raw = self._encoded[key]
+        try:
+            value = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise RegisterCorrupt(f"record {key} of the register file is not valid JSON") from None
+        self._values[key] = value
+        return value
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if key not in self._encoded and key not in self._values:
+            self._added += 1
+        elif key in self._encoded:
+            del self._encoded[key]
+            self._added += 1
+        self._values[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        if key in self._encoded:
+            del self._encoded[key]
+            self._values.pop(key, None)
+        elif key in self._values:
+            del self._values[key]
+            self._added -= 1
+        else:
+            raise KeyError(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._encoded or key in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._encoded
+        yield from (key for key in self._values if key not in self._encoded)
+
+    def __len__(self) -> int:
+        return len(self._encoded) + self._added
+
+
+def parse_document(raw: bytes, lazy_tables: frozenset[str]) -> dict[str, Any] | None:
+    """The document, with `lazy_tables` as LazyRecords; None if `raw` is not in our layout."""
+    lines = raw.split(b"\n")
+    if len(lines) < 3 or lines[0] != b"{" or lines[-2:] != [b"}", b""]:
+        return None
+    document: dict[str, Any] = {}
+    index, last = 1, len(lines) - 2
+    while index < last:
+        header = _TABLE_HEADER.match(lines[index])
+        if header is None:
+            return None
+        name = header.group(1).decode()
+        if header.group(2):  # an empty table: "name": {}
+            document[name] = {}
+            index += 1
+            continue
+        start = index + 1
+        index = start
+        while index < last and lines[index].startswith(_RECORD_PREFIX):
+            index += 1
+        if index >= last or lines[index] not in (b"}", b"},"):
+            return None
+        body = lines[start:index]
+        index += 1
+        if name in lazy_tables:
+            records = _split_records(body)
+            if records is None:
+                return None
+            document[name] = LazyRecords(records)
+        else:
+            try:
+                document[name] = orjson.loads(b"{" + b"\n".join(body) + b"}")
+            except orjson.JSONDecodeError:
+                return None
+    return document
+
+
+def _split_records(lines: list[bytes]) -> dict[str, bytes] | None:
+    records: dict[str, bytes] = {}
+    for position, line in enumerate(lines):
+        close = line.find(b'": ', 3)
+        if close < 0:
+            return None
+        key = line[3:close]
+        if b"\\" in key or b'"' in key:
+            return None
+        value = line[close + 3:]
+        if position < len(lines) - 1:
+            if not value.endswith(b","):
+                return None
+            value = value[:-1]
+        records[key.decode()] = value
+    return records
