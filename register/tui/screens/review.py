@@ -30,7 +30,6 @@ from register.service import RegisterService
 from register.tui.messages import Problem, RegisterChanged
 
 NEW_REVIEW = "new"
-RATING_KEYS = {"1": Rating.met, "2": Rating.partly_met, "3": Rating.not_met, "4": Rating.not_applicable}
 RATING_MARKS: dict[Rating | None, tuple[str, str]] = {
     Rating.met: ("✓ met", "$success"),
     Rating.partly_met: ("◐ partly", "$warning"),
