@@ -325,11 +325,11 @@ class RegisterApp(App[None]):
         if current is None or current[0] not in SUBJECT_TYPES:
             self.notify("Highlight a supplier or an interconnection to review it.", severity="warning")
             return
-        assert self.service is not None
+        assert self.service is not None and self.snapshot is not None
         kind, record_id, record = current
         from register.tui.screens.review import ReviewScreen
 
-        self.push_screen(ReviewScreen(self.service, SUBJECT_TYPES[kind], record_id, record.get("name", ""),
+        self.push_screen(ReviewScreen(self.service, self.snapshot.method, SUBJECT_TYPES[kind], record_id, record.get("name", ""),
                                       criticality=record.get("criticality")))
 
     def action_statement(self) -> None:

@@ -135,10 +135,11 @@ class ReviewScreen(Screen[None]):
         Binding("escape", "close", "Back"),
     ]
 
-    def __init__(self, service: RegisterService, subject_type: str, subject_id: str, subject_name: str,
+    def __init__(self, service: RegisterService, method: Method, subject_type: str, subject_id: str, subject_name: str,
                  criticality: int | None = None) -> None:
         super().__init__()
         self.service = service
+        self.method = method
         self.subject_type = subject_type
         self.subject_id = subject_id
         self.subject_name = subject_name
@@ -382,7 +383,7 @@ class ReviewScreen(Screen[None]):
         if item.risk_id:
             self.notify(f"{item.criterion_id} already has risk {item.risk_id}.", severity="warning")
             return
-        method = self.service.method
+        method = self.method
         likelihood, consequences = sensible_gap_levels(item, self.criticality, method)
         title = f"Open a risk from gap {item.criterion_id} of {self.subject_name}"
 
