@@ -20,9 +20,10 @@ from register.tui.messages import Finished, Problem
 from register.tui.table_data import TableData
 from register.tui.widgets.virtual_table import VirtualTable
 
+# Status and dates first, so they fit on screen; the long basis follows (enter shows it whole).
 SOA_COLUMNS = (
-    ("ID", "supplier_id"), ("Name", "name"), ("Status", "partner_status"), ("Basis", "partner_basis"),
-    ("Declared", "security_declaration_on"), ("Last review", "last_review_on"), ("Next review", "next_review_on"),
+    ("ID", "supplier_id"), ("Name", "name"), ("Status", "partner_status"), ("Next review", "next_review_on"),
+    ("Last review", "last_review_on"), ("Declared", "security_declaration_on"), ("Basis", "partner_basis"),
     ("Certifications", "certifications"), ("Evidence", "partner_evidence"),
 )
 NARROW = {"Name": 30, "Basis": 48, "Evidence": 30}
@@ -87,6 +88,12 @@ class StatementScreen(Screen[None]):
         self.rows = rows
         self.query_one(VirtualTable).set_data(table)
         self.query_one("#soa-summary", Label).update(statement_summary(rows))
+
+    def on_virtual_table_selected(self, event: VirtualTable.Selected) -> None:
+        row = next((r for r in self.rows if r["supplier_id"] == event.record_id), None)
+        if row is not None:
+            evidence = f"\nevidence: {row['partner_evidence']}" if row.get("partner_evidence") else ""
+            self.notify(f"{row['partner_basis']}{evidence}", title=f"{row['supplier_id']} {partner_label(row['partner_status'])}")
 
     def on_problem(self, message: Problem) -> None:
         message.stop()
