@@ -50,3 +50,14 @@ def test_dashboard(app, snap_compare) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_review_screen(app, snap_compare) -> None:
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("down", "r")
+        await settle(pilot)
+        await pilot.press("1", "3", "2", "4")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -24,7 +24,7 @@ from register.domain.models import RecordKind
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.commands import RegisterCommands
-from register.tui.messages import Problem
+from register.tui.messages import Problem, RegisterChanged
 from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
 from register.tui.table_data import SUBJECT_TYPES
 from register.tui.widgets.dashboard import Dashboard
@@ -59,6 +59,8 @@ class RegisterApp(App[None]):
         Binding("e", "edit", "Edit", id="app.edit"),
         Binding("d", "delete", "Delete", id="app.delete"),
         Binding("n", "assess", "Assess", id="app.assess"),
+        Binding("r", "review", "Review", id="app.review"),
+        Binding("p", "statement", "Partners (SoA)", id="app.statement"),
         Binding("i", "import_file", "Import", id="app.import"),
         Binding("x", "export_workbook", "Export", id="app.export"),
         Binding("question_mark", "help", "Help", id="app.help"),
@@ -69,7 +71,7 @@ class RegisterApp(App[None]):
     # Actions of the main screen; on a form or dialog their keys belong to that screen.
     MAIN_SCREEN_ACTIONS = frozenset({
         "focus_filter", "clear_filter", "add", "edit", "delete", "assess", "import_file", "export_workbook",
-        "show_tab", "open_current", "sort_current", "toggle_heat_mode", "reload",
+        "show_tab", "open_current", "sort_current", "toggle_heat_mode", "reload", "review", "statement",
     })
 
     def __init__(self, db_path: Path, *, actor: str | None = None, clock: Callable[[], datetime] | None = None,
@@ -157,6 +159,9 @@ class RegisterApp(App[None]):
     def action_reload(self) -> None:
         self.load_register()
 
+    def on_register_changed(self, message: RegisterChanged) -> None:
+        self.load_register()
+
     # --- where we are ----------------------------------------------------------------
     @property
     def active_tab(self) -> str:
@@ -240,7 +245,8 @@ class RegisterApp(App[None]):
         kind, record_id, record = current
         from register.tui.screens.record import RecordScreen
 
-        self.push_screen(RecordScreen(kind, record_id, record, self.snapshot.method))
+        self.push_screen(RecordScreen(kind, record_id, record, self.snapshot.method, service=self.service,
+                                      hits=self.snapshot.hits.get(record_id), standing=self.snapshot.standings.get(record_id)))
 
     def _after_save(self, record_id: str | None) -> None:
         if record_id:
@@ -310,6 +316,29 @@ class RegisterApp(App[None]):
     def on_record_deleted(self, message: RecordDeleted) -> None:
         self.notify(f"{message.record_id} deleted")
         self.load_register()
+
+    # --- ISO 28001 business partners: reviews and the Statement of Application ----------
+    def action_review(self) -> None:
+        current = self._current_record()
+        if not self._has_register():
+            return
+        if current is None or current[0] not in SUBJECT_TYPES:
+            self.notify("Highlight a supplier or an interconnection to review it.", severity="warning")
+            return
+        assert self.service is not None and self.snapshot is not None
+        kind, record_id, record = current
+        from register.tui.screens.review import ReviewScreen
+
+        self.push_screen(ReviewScreen(self.service, self.snapshot.method, SUBJECT_TYPES[kind], record_id, record.get("name", ""),
+                                      criticality=record.get("criticality")))
+
+    def action_statement(self) -> None:
+        if not self._has_register():
+            return
+        assert self.service is not None
+        from register.tui.screens.partners import StatementScreen
+
+        self.push_screen(StatementScreen(self.service))
 
     # --- files -----------------------------------------------------------------------
     def action_import_file(self) -> None:

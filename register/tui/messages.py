@@ -28,3 +28,7 @@ class Finished(Message):
     def __init__(self, result: object) -> None:
         super().__init__()
         self.result = result
+
+
+class RegisterChanged(Message):
+    """A screen wrote to the register; the main screen reads it again."""

@@ -12,8 +12,10 @@ from typing import Any
 
 from register.domain.method import Method
 from register.domain.models import RecordKind
+from register.domain.partners import PartnerStanding
 from register.domain.scoring import band_for, review_due
 from register.service import RegisterService
+from register.tui.flags import partner_standings
 from register.tui.table_data import TableData, build_table
 
 HEAT_MODES = ("inherent", "residual")
@@ -53,6 +55,9 @@ class RegisterSnapshot:
     stored: dict[RecordKind, dict[str, dict[str, Any]]]
     tables: dict[RecordKind, TableData]
     dashboard: Dashboard
+    # Screening hits of the latest run by supplier id, and each supplier's partner standing.
+    hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    standings: dict[str, PartnerStanding] = field(default_factory=dict)
 
     def cell_band(self, likelihood: int, consequence: int) -> str:
         return band_for(likelihood * consequence, consequence, self.method)
@@ -62,8 +67,10 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     method = service.method
     stored = {kind: service.stored(kind) for kind in RecordKind}
     risks = stored[RecordKind.risks]
-    tables = {kind: build_table(kind, stored[kind], risks, method) for kind in RecordKind}
     today = service.today()
+    hits = service.screening_hits()
+    standings = partner_standings(stored[RecordKind.suppliers], risks, method, today)
+    tables = {kind: build_table(kind, stored[kind], risks, method, hits=hits, standings=standings) for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,
         method=method,
@@ -71,6 +78,8 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         stored=stored,
         tables=tables,
         dashboard=build_dashboard(stored, tables, method, today),
+        hits=hits,
+        standings=standings,
     )
 
 

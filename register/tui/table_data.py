@@ -13,6 +13,8 @@ from typing import Any, Callable, Iterable, Sequence
 from register.domain.geography import in_americas
 from register.domain.method import Method
 from register.domain.models import RecordKind
+from register.domain.partners import PartnerStanding
+from register.tui.flags import partner_cell, screening_cell
 
 SortKey = tuple[int, Any]
 
@@ -27,6 +29,8 @@ class Column:
     # Band id per row when this column's text is coloured by a risk band.
     bands: list[str | None] | None = None
     numeric: bool = False
+    # Theme tone per row ("error", "warning", "success", "muted") for flag columns.
+    tones: list[str | None] | None = None
     _keys: list[SortKey] | None = field(default=None, repr=False)
 
     @property
@@ -216,16 +220,24 @@ COLUMN_SPECS: dict[RecordKind, list[ColumnSpec]] = {
     RecordKind.risks: RISK_COLUMNS,
 }
 HEADLINE_AFTER = 4
+FLAGS_AFTER = 2
 # Long free text gets less room so the derived flags stay on screen at 120 columns.
 NARROW = {"Name": 32, "Scenario": 32, "Subject": 16}
+SUPPLIER_NAME_WIDTH = 28  # suppliers have three flag columns to fit beside the name
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
 
-def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict[str, dict[str, Any]], method: Method) -> TableData:
-    """The table of one kind from the stored records (`service.stored(kind)`), in id order."""
+def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict[str, dict[str, Any]], method: Method, *,
+                hits: dict[str, list[dict[str, Any]]] | None = None,
+                standings: dict[str, PartnerStanding] | None = None) -> TableData:
+    """The table of one kind from the stored records (`service.stored(kind)`), in id order.
+
+    Suppliers get a screening column from `hits` (`service.screening_hits()`) and a partner
+    column from `standings` (register.tui.flags.partner_standings) when those are given."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
-    columns = [_column(title, [getter(r) for r in records], max_width=NARROW.get(title, 40)) for title, getter in COLUMN_SPECS[kind]]
+    narrow = NARROW | ({"Name": SUPPLIER_NAME_WIDTH} if kind is RecordKind.suppliers else {})
+    columns = [_column(title, [getter(r) for r in records], max_width=narrow.get(title, 40)) for title, getter in COLUMN_SPECS[kind]]
     if kind is RecordKind.risks:
         for title, score_field, band_field in (("Inherent", "inherent_score", "inherent_band"), ("Residual", "residual_score", "residual_band")):
             column = next(c for c in columns if c.title == title)
@@ -242,4 +254,21 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict
         column.width, column.numeric = max(column.width, 16), False
         # The headline goes right after the subject's name and countries, where it is seen.
         columns.insert(HEADLINE_AFTER, column)
+        if kind is RecordKind.suppliers and hits is not None and standings is not None:
+            # Worst residual, screening hit and partner status right after the name, so all
+            # three stay on screen at 120 columns beside the detail pane; countries follow.
+            columns[FLAGS_AFTER:FLAGS_AFTER] = [columns.pop(HEADLINE_AFTER), *_flag_columns(ids, hits, standings)]
     return TableData(columns, [str(i) for i in ids])
+
+
+def _flag_column(title: str, cells: list[tuple[str, str | None]], width: int) -> Column:
+    texts = [text for text, _ in cells]
+    return Column(title, width, texts, texts, tones=[tone for _, tone in cells])
+
+
+def _flag_columns(ids: list[str], hits: dict[str, list[dict[str, Any]]], standings: dict[str, PartnerStanding]) -> list[Column]:
+    """Screening hit and ISO 28001 partner status, right after the worst residual."""
+    return [
+        _flag_column("Screening", [screening_cell(hits.get(i, [])) for i in ids], 11),
+        _flag_column("Partner", [partner_cell(standings[i]) for i in ids], 9),
+    ]

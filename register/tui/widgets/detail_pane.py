@@ -1,15 +1,18 @@
-"""The detail pane: every field of the highlighted record, following the table cursor."""
+"""The detail pane: every field of the highlighted record, following the table cursor, then
+a supplier's ISO 28001 partner status and screening hits."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from rich.text import Text
+from textual.content import Content
 from textual.widgets import Static
 
 from register.domain.geography import country_name
 from register.domain.models import RecordKind
+from register.domain.partners import PartnerStanding
 from register.io.tabular import record_to_row
+from register.tui.flags import HIT_CELLS, PARTNER_TONES, partner_label
 
 COUNTRY_FIELDS = {"hq_country", "parent_country", "from_country", "to_country"}
 
@@ -27,17 +30,56 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
     return pairs
 
 
-def record_text(pairs: list[tuple[str, str]]) -> Text:
-    text = Text()
+def record_text(pairs: list[tuple[str, str]]) -> Content:
+    parts: list[tuple[str, str] | str] = []
     for name, value in pairs:
-        text.append(f"{name}: ", style="bold")
-        text.append(value)
-        text.append("\n")
-    return text
+        parts += [(f"{name}: ", "bold"), value, "\n"]
+    return Content.assemble(*parts)
+
+
+def _tone_style(tone: str | None) -> str:
+    return {"muted": "$text-muted"}.get(tone or "", f"bold ${tone}" if tone else "")
+
+
+def hit_text(hit: dict[str, Any]) -> Content:
+    """One screening hit: status, entity, list, score, and the purpose caveat or reason."""
+    label, tone = HIT_CELLS.get(hit["status"], (hit["status"], None))
+    parts: list[tuple[str, str] | str] = [
+        (label, _tone_style(tone)), " ", (hit["entity"], "bold"), f"\n  list: {hit['list']}",
+        f"\n  score: {hit['score']}", f"\n  {hit.get('matched', '')}",
+    ]
+    if hit.get("caveat"):
+        parts += ["\n  caveat: ", (hit["caveat"], "italic")]
+    if hit.get("reason"):
+        parts.append(f"\n  reason: {hit['reason']}")
+    return Content.assemble(*parts)
+
+
+def standing_text(standing: PartnerStanding) -> Content:
+    """ISO 28001 partner status (in its tone) and the basis of it."""
+    return Content.assemble(
+        ("partner status: ", "bold"), (partner_label(standing.status), _tone_style(PARTNER_TONES[standing.status])),
+        "\n", ("partner basis: ", "bold"), standing.basis, "\n",
+    )
+
+
+def partner_text(standing: PartnerStanding | None, hits: list[dict[str, Any]]) -> Content:
+    """A supplier's derived flags: partner status with its basis, then every screening hit."""
+    parts: list[Content | tuple[str, str] | str] = [standing_text(standing)] if standing is not None else []
+    parts.append(("screening: ", "bold"))
+    if not hits:
+        parts.append("no hit\n")
+    for hit in hits:
+        parts += ["\n", hit_text(hit), "\n"]
+    return Content.assemble(*parts)
 
 
 class DetailPane(Static):
     """Shows one record; `show(kind, None, method)` clears it."""
 
-    def show(self, kind: RecordKind, record: dict[str, Any] | None, method: Any) -> None:
-        self.update(record_text(record_fields(kind, record, method)) if record is not None else "")
+    def show(self, kind: RecordKind, record: dict[str, Any] | None, method: Any, flags: Content | None = None) -> None:
+        if record is None:
+            self.update("")
+            return
+        text = record_text(record_fields(kind, record, method))
+        self.update(flags + "\n" + text if flags is not None else text)

@@ -12,7 +12,7 @@ from textual.widgets import Input, Label
 
 from register.domain.models import RecordKind
 from register.tui.snapshot import RegisterSnapshot
-from register.tui.widgets.detail_pane import DetailPane
+from register.tui.widgets.detail_pane import DetailPane, partner_text
 from register.tui.widgets.virtual_table import VirtualTable
 
 # Long enough to coalesce a burst of keystrokes, short enough to feel immediate.
@@ -124,5 +124,9 @@ class RecordBrowser(Vertical):
     def _show_detail(self, record_id: str | None) -> None:
         if self.snapshot is None:
             return
-        record = self.snapshot.stored[self.kind].get(record_id) if record_id else None
-        self.query_one(DetailPane).show(self.kind, record, self.snapshot.method)
+        snapshot = self.snapshot
+        record = snapshot.stored[self.kind].get(record_id) if record_id else None
+        flags = None
+        if record is not None and self.kind is RecordKind.suppliers and record_id is not None:
+            flags = partner_text(snapshot.standings.get(record_id), snapshot.hits.get(record_id, []))
+        self.query_one(DetailPane).show(self.kind, record, snapshot.method, flags)

@@ -19,6 +19,7 @@ from textual.strip import Strip
 from register.tui.table_data import TableData
 
 BAND_IDS = ("low", "medium", "high", "critical")
+TONES = ("error", "warning", "success", "muted")
 COLUMN_GAP = 1
 
 
@@ -29,6 +30,7 @@ class VirtualTable(ScrollView, can_focus=True):
         "virtual-table--cursor",
         "virtual-table--empty",
         *(f"virtual-table--band-{band}" for band in BAND_IDS),
+        *(f"virtual-table--tone-{tone}" for tone in TONES),
     }
     BINDINGS = [
         Binding("up", "cursor_up", "Up", show=False),
@@ -214,6 +216,8 @@ class VirtualTable(ScrollView, can_focus=True):
                 band_style = self._band_style(column.bands[row])
                 if band_style is not None:
                     style = row_style + band_style if not is_cursor else row_style + Style(bold=True)
+            elif column.tones is not None and column.tones[row] in TONES:
+                style = row_style + self._style(f"tone-{column.tones[row]}") if not is_cursor else row_style + Style(bold=True)
             segments.append(Segment(cell, style))
             segments.append(Segment(" " * COLUMN_GAP, row_style))
         return Strip(segments).crop_extend(scroll_x, scroll_x + width, row_style)
