@@ -48,7 +48,7 @@ def _open(db: str | None) -> RegisterService:
 
 
 def review_import_options(command: Any) -> Any:
-    """Options of `import --kind review` (issue 7)."""
+    """Options of `import --kind review`."""
     command = click.option("--reviewer", metavar="NAME", help="With --kind review: who reviewed the answers (default: --actor).")(command)
     return click.option("--supplier", metavar="ID", help="With --kind review: the supplier the questionnaire is from.")(command)
 
@@ -100,7 +100,7 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
 @click.option("--save-mapping", is_flag=True, help="Remember this header mapping; files with the same header row reuse it.")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--strict", is_flag=True, help="Write nothing if any row is rejected.")
-@review_import_options  # issue 7: --kind review --supplier ID [--reviewer NAME]
+@review_import_options  # --kind review --supplier ID [--reviewer NAME]
 @json_option
 def import_(
     file: Path, db: str | None, kind: str | None, sheet: str | None, mappings: tuple[str, ...], date_order: str | None,
@@ -110,7 +110,7 @@ def import_(
     """Import suppliers, interconnections or risks from FILE (.xlsx, .xlsm, .xls, .ods, .csv,
     .tsv), upserting by id. Headers in English, Spanish or French are recognised. With
     --kind review --supplier ID, FILE is a filled-in supplier questionnaire."""
-    if kind == "review":  # issue 7: questionnaire round trip, see _import_review
+    if kind == "review":  # a filled-in questionnaire, see _import_review
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
     from register.io.importer import import_file
@@ -323,7 +323,7 @@ def demo(obj: dict, path: Path | None, summary: bool) -> None:
         _run_tui(service.path, obj.get("actor"))
 
 
-# --- terminal app (issue 5): the only commands that import Textual, and only when run ---
+# --- terminal app: the only commands that import Textual, and only when run ----------------
 @cli.command()
 @db_option
 @click.pass_obj
@@ -344,7 +344,7 @@ def _run_tui(path: Path, actor: str | None) -> None:
     run_app(path, actor=actor)
 
 
-# --- performance reviews and questionnaires (issue 7) -----------------------------------
+# --- performance reviews and questionnaires ------------------------------------------------
 def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: str | None, dry_run: bool, as_json: bool) -> NoReturn:
     from register.io.questionnaire import import_questionnaire
 
@@ -461,7 +461,7 @@ def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequ
     else:
         click.echo(f"opened {risk.risk_id}: {risk.scenario} (residual {risk.residual_score}, {risk.residual_band})")
 
-# --- screening, ISO 28001 partner status and exposure (issue 6) ---------------------------
+# --- screening, ISO 28001 partner status and exposure --------------------------------------
 
 def _hit_line(hit: dict[str, Any]) -> str:
     line = f"{hit['hit']}  {hit['status']:<9}  {hit['score']:>5}  {hit['list']}: {hit['entity']}  ({hit['matched']})"
@@ -572,7 +572,7 @@ def _print_exposure(report: dict[str, Any]) -> None:
                        + (f"  [flag: {', '.join(flags)}]" if flags else ""))
 
 
-# --- auditor workbook export (issue 4) ----------------------------------------------------
+# --- auditor workbook export ---------------------------------------------------------------
 @cli.command()
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @db_option

@@ -45,6 +45,6 @@ class ImportCancelled(RegisterError):
     """The user cancelled an import before it finished; nothing was written."""
 
 
-# --- workbook export ---------------------------------------------------------------------
+# --- workbook export -----------------------------------------------------------------------
 class ExportCancelled(RegisterError):
     """The user cancelled an export; no workbook was written."""

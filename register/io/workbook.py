@@ -283,7 +283,7 @@ def _band_fills(method: Method) -> dict[str, PatternFill]:
     return fills
 
 
-# --- Method ------------------------------------------------------------------------------
+# --- Method --------------------------------------------------------------------------------
 def _define(book: Workbook, name: str, reference: str) -> None:
     book.defined_names[name] = DefinedName(name, attr_text=reference)
 
@@ -364,7 +364,7 @@ def band_formula(score: str, consequence: str) -> str:
     )
 
 
-# --- Risks and Countermeasures ----------------------------------------------------------
+# --- Risks and Countermeasures -------------------------------------------------------------
 def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: ExportContext, progress: _Progress) -> None:
     method = context.method
     inputs = input_columns(RecordKind.risks, method)
@@ -482,7 +482,7 @@ def _review_due(data: dict[str, Any], method: Method) -> dt.date | None:
     return None
 
 
-# --- Suppliers and Interconnections -------------------------------------------------------
+# --- Suppliers and Interconnections --------------------------------------------------------
 def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str, Any]], context: ExportContext,
                    progress: _Progress) -> None:
     """Canonical columns first (importable), then whatever else the listing carries."""
@@ -501,7 +501,7 @@ def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str,
         progress.step()
 
 
-# --- Heat map -----------------------------------------------------------------------------
+# --- Heat map ------------------------------------------------------------------------------
 def _write_heat_map(sheet: SheetWriter, context: ExportContext) -> None:
     method = context.method
     fills = _band_fills(method)
@@ -520,7 +520,7 @@ def _write_heat_map(sheet: SheetWriter, context: ExportContext) -> None:
         sheet.append_styled([sheet.fill_cell(band.label, fills[band.id]), f"{band.min_score}–{band.max_score}", band.review_months])
 
 
-# --- Reviews ------------------------------------------------------------------------------
+# --- Reviews -------------------------------------------------------------------------------
 REVIEW_COLUMNS = (
     "risk_id", "subject_type", "subject_id", "subject_name", "scenario", "owner", "status", "residual_score",
     "residual_band", "assessed_on", "next_review", "review_due", "days_overdue", "review_state",
@@ -544,7 +544,7 @@ def _write_reviews(sheet: SheetWriter, context: ExportContext) -> None:
     sheet.colour_bands(REVIEW_COLUMNS.index("residual_band"), 2, sheet.next_row - 1, _band_fills(context.method))
 
 
-# --- ISO 28001 business partners ------------------------------------------------------------
+# --- ISO 28001 business partners -----------------------------------------------------------
 SOA_COLUMNS = (
     "supplier_id", "name", "partner_status", "partner_basis", "certifications", "security_declaration_on",
     "last_review_on", "next_review_on", "review_interval_band", "partner_evidence",
@@ -577,7 +577,7 @@ def partner_section(suppliers: list[dict[str, Any]]) -> SummarySection:
     return SummarySection("ISO 28001 business partners (4.2–4.5) and covered-list screening", ("measure", "suppliers"), rows)
 
 
-# --- Audit trail --------------------------------------------------------------------------
+# --- Audit trail ---------------------------------------------------------------------------
 AUDIT_COLUMNS = ("seq", "at", "actor", "kind", "record_id", "action", "changed_fields", "changes", "state_hash", "prev", "hash")
 _TRUNCATED = " … (truncated to fit one cell; the register file holds the full entry, which its hash covers)"
 
@@ -596,7 +596,7 @@ def _write_audit_trail(sheet: SheetWriter, log: Iterable[dict[str, Any]], progre
         progress.step()
 
 
-# --- Summary ------------------------------------------------------------------------------
+# --- Summary -------------------------------------------------------------------------------
 def summary_sections(context: ExportContext) -> list[SummarySection]:
     """The Summary sheet's content, section by section (features add their own sections here)."""
     info, facts, method = context.info, context.facts, context.method

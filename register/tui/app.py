@@ -104,7 +104,7 @@ class RegisterApp(App[None]):
         self.sub_title = self.db_path.name
         self.load_register()
 
-    # --- loading ---------------------------------------------------------------------
+    # --- loading -------------------------------------------------------------------------------
     @work(thread=True, exclusive=True, group="load")
     def load_register(self) -> None:
         # Parsing a big register makes millions of objects, and the collector would walk
@@ -162,7 +162,7 @@ class RegisterApp(App[None]):
     def on_register_changed(self, message: RegisterChanged) -> None:
         self.load_register()
 
-    # --- where we are ----------------------------------------------------------------
+    # --- where we are --------------------------------------------------------------------------
     @property
     def active_tab(self) -> str:
         return self.query_one(TabbedContent).active
@@ -189,7 +189,7 @@ class RegisterApp(App[None]):
             return False
         return True
 
-    # --- navigation ------------------------------------------------------------------
+    # --- navigation ----------------------------------------------------------------------------
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
         if tab == "dashboard":
@@ -233,7 +233,7 @@ class RegisterApp(App[None]):
         browser.restrict(heat_rows(self.snapshot, event.risk_ids), f"{event.mode} L{event.likelihood}×C{event.consequence} (escape clears)")
         browser.table.focus()
 
-    # --- records ---------------------------------------------------------------------
+    # --- records -------------------------------------------------------------------------------
     @on(RecordBrowser.Opened)
     def _opened(self, event: RecordBrowser.Opened) -> None:
         self.action_open_current()
@@ -317,7 +317,7 @@ class RegisterApp(App[None]):
         self.notify(f"{message.record_id} deleted")
         self.load_register()
 
-    # --- ISO 28001 business partners: reviews and the Statement of Application ----------
+    # --- ISO 28001 business partners: reviews and the Statement of Application -----------------
     def action_review(self) -> None:
         current = self._current_record()
         if not self._has_register():
@@ -340,7 +340,7 @@ class RegisterApp(App[None]):
 
         self.push_screen(StatementScreen(self.service))
 
-    # --- files -----------------------------------------------------------------------
+    # --- files ---------------------------------------------------------------------------------
     def action_import_file(self) -> None:
         if not self._has_register():
             return

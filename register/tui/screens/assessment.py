@@ -84,7 +84,7 @@ class AssessmentScreen(RecordForm):
         # Cross-references of the library scenario last chosen (None: keep the risk's own).
         self.criteria_refs: list[str] | None = None
 
-    # --- layout ----------------------------------------------------------------------
+    # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         risk = self.risk or {}
         method = self.method
@@ -159,7 +159,7 @@ class AssessmentScreen(RecordForm):
         self.rescore()
         self.query_one("#field-subject_id" if not self.risk else "#field-scenario", Input).focus()
 
-    # --- helpers ---------------------------------------------------------------------
+    # --- helpers -------------------------------------------------------------------------------
     def _next_risk_id(self) -> str:
         taken = set(self.snapshot.stored[RecordKind.risks])
         number = len(taken) + 1
@@ -185,7 +185,7 @@ class AssessmentScreen(RecordForm):
     def _countermeasure_rows(self) -> list[CountermeasureRow]:
         return list(self.query(CountermeasureRow).results(CountermeasureRow))
 
-    # --- live scoring ----------------------------------------------------------------
+    # --- live scoring --------------------------------------------------------------------------
     def current_assessment(self) -> Assessment:
         """Score what the form holds now; incomplete countermeasures are shown, not counted."""
         valid: list[Countermeasure] = []
@@ -262,7 +262,7 @@ class AssessmentScreen(RecordForm):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    # --- saving ----------------------------------------------------------------------
+    # --- saving --------------------------------------------------------------------------------
     def fields(self) -> dict[str, Any]:
         base = {k: v for k, v in (self.risk or {}).items() if k not in SCORE_FIELDS}
         value = lambda name: self.query_one(f"#field-{name}", Input).value.strip()  # noqa: E731

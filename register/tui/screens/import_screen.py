@@ -80,7 +80,7 @@ class ImportScreen(Screen[bool]):
     def on_mount(self) -> None:
         self.query_one("#import-tree", SpreadsheetTree).focus()
 
-    # --- picking ---------------------------------------------------------------------
+    # --- picking -------------------------------------------------------------------------------
     @on(DirectoryTree.FileSelected)
     def _file_selected(self, event: DirectoryTree.FileSelected) -> None:
         self.query_one("#import-path", Input).value = str(event.path)
@@ -110,7 +110,7 @@ class ImportScreen(Screen[bool]):
         self._show_mapping()
         self.request_preview()
 
-    # --- mapping ---------------------------------------------------------------------
+    # --- mapping -------------------------------------------------------------------------------
     def _show_mapping(self) -> None:
         inspection = self.inspection
         area = self.query_one("#import-mapping", VerticalScroll)
@@ -147,7 +147,7 @@ class ImportScreen(Screen[bool]):
         if self.inspection is not None and event.value is not Select.NULL:
             self.open_file(self.inspection.path, RecordKind(str(event.value)))
 
-    # --- preview ---------------------------------------------------------------------
+    # --- preview -------------------------------------------------------------------------------
     def request_preview(self) -> None:
         inspection = self.inspection
         if inspection is None or inspection.kind is None:
@@ -184,7 +184,7 @@ class ImportScreen(Screen[bool]):
         )
         self.query_one("#import-progress", ProgressBar).update(total=max(report.total, 1), progress=0)
 
-    # --- commit ----------------------------------------------------------------------
+    # --- commit --------------------------------------------------------------------------------
     def action_commit(self) -> None:
         inspection, preview = self.inspection, self.preview
         if inspection is None or inspection.kind is None or preview is None:

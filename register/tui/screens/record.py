@@ -76,7 +76,7 @@ class RecordScreen(Screen[None]):
         self.app.pop_screen()
         self.app.call_later(self.app.run_action, "delete")
 
-    # --- screening decisions ---------------------------------------------------------
+    # --- screening decisions -------------------------------------------------------------------
     def _highlighted_hit(self) -> dict[str, Any] | None:
         hits = self.query_one("#record-hits", OptionList)
         return self.hits[hits.highlighted] if hits.highlighted is not None else None

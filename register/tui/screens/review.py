@@ -153,7 +153,7 @@ class ReviewScreen(Screen[None]):
         self.dirty = False
         self._discard_warned = False
 
-    # --- layout ----------------------------------------------------------------------
+    # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Label(f"Performance review (ISO 28001 4.5) — {self.subject_type} {self.subject_id} {self.subject_name}",
                     classes="screen-title")
@@ -226,7 +226,7 @@ class ReviewScreen(Screen[None]):
             self.notify("Unsaved ratings were discarded.", severity="warning")
         self._show_review(self.reviews.get(str(event.value)))
 
-    # --- the checklist ---------------------------------------------------------------
+    # --- the checklist -------------------------------------------------------------------------
     def _category_label(self, category_id: str) -> str:
         try:
             return self.catalogue.category(category_id).labels.en
@@ -299,7 +299,7 @@ class ReviewScreen(Screen[None]):
     def action_edit_evidence(self) -> None:
         self.query_one("#review-evidence", Input).focus()
 
-    # --- progress, conformance and gaps ------------------------------------------------
+    # --- progress, conformance and gaps --------------------------------------------------------
     def draft(self) -> Review:
         """The review as the screen holds it, for the domain's conformance rules."""
         return Review.model_construct(ratings=self.ratings)
@@ -323,7 +323,7 @@ class ReviewScreen(Screen[None]):
                           (f" → {gap.risk_id}" if gap.risk_id else "", "$accent"), "\n"]
         self.query_one("#review-gaps", Static).update(Content.assemble(*gap_lines))
 
-    # --- saving ----------------------------------------------------------------------
+    # --- saving --------------------------------------------------------------------------------
     def _answers(self) -> dict[str, dict[str, Any]]:
         return {
             i.criterion_id: {"rating": i.rating.value if i.rating else None, "evidence": i.evidence, "note": i.note}
@@ -372,7 +372,7 @@ class ReviewScreen(Screen[None]):
         self._build_checklist()
         checklist.highlighted = highlighted
 
-    # --- a risk from a gap -------------------------------------------------------------
+    # --- a risk from a gap ---------------------------------------------------------------------
     def action_open_risk(self) -> None:
         item = self.current_item()
         if item is None:
@@ -412,7 +412,7 @@ class ReviewScreen(Screen[None]):
             return
         self.post_message(ReviewSaved(review, "updated", risk.risk_id))
 
-    # --- leaving ---------------------------------------------------------------------
+    # --- leaving -------------------------------------------------------------------------------
     def action_close(self) -> None:
         if isinstance(self.focused, Input):
             self.query_one("#checklist", OptionList).focus()

@@ -68,7 +68,7 @@ class VirtualTable(ScrollView, can_focus=True):
         self.data: TableData | None = None
         self.empty_text = empty_text
 
-    # --- data ------------------------------------------------------------------------
+    # --- data ----------------------------------------------------------------------------------
     def set_data(self, data: TableData | None, *, keep_id: str | None = None) -> None:
         self.data = data
         self.refresh_view(keep_id=keep_id)
@@ -98,7 +98,7 @@ class VirtualTable(ScrollView, can_focus=True):
     def page_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)
 
-    # --- cursor ----------------------------------------------------------------------
+    # --- cursor --------------------------------------------------------------------------------
     def watch_cursor_row(self, old: int, new: int) -> None:
         top = round(self.scroll_y)
         if new < top:
@@ -178,7 +178,7 @@ class VirtualTable(ScrollView, can_focus=True):
                 self.action_select()
             self.cursor_row = row
 
-    # --- painting --------------------------------------------------------------------
+    # --- painting ------------------------------------------------------------------------------
     def _style(self, name: str) -> Style:
         return self.get_component_rich_style(f"virtual-table--{name}")
 

@@ -1,0 +1,31 @@
+"""The auditor workbook, written by register.io.workbook from what the service reads."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from register.io.workbook import ExportResult
+
+from register.service.records import RecordsService
+
+
+class ExportService(RecordsService):
+    def export_workbook(
+        self, out: Path, *, as_of: date | None = None, preparer: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    ) -> ExportResult:
+        """Write the auditor workbook to `out` (atomically; nothing is left behind on failure).
+
+        `as_of` (default: today) dates the reviews and stamps the file, so the same register and
+        as-of date give byte-identical workbooks; `preparer` defaults to this service's actor.
+        `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
+        export with ExportCancelled.
+        """
+        from register.io.workbook import export_workbook
+
+        return export_workbook(self, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
+
