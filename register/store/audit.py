@@ -74,7 +74,7 @@ def verify_chain(
     for position, key in enumerate(sorted(audit), start=1):
         where = f"audit entry {key.lstrip('0') or '0'}"
         try:
-            entry = audit[key]
+            entry = _read(audit, key)
         except RegisterCorrupt:
             problems.append(AuditProblem(where, "is not valid JSON: the entry was damaged"))
             prev = ""
@@ -113,6 +113,12 @@ def head(audit: dict[str, dict[str, Any]]) -> str:
     return last.get("hash", "")
 
 
-def entries(audit: dict[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
+def entries(audit: Mapping[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
     for key in sorted(audit):
-        yield audit[key]
+        yield _read(audit, key)
+
+
+def _read(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
+    """An entry without keeping it parsed in memory, when the log is read lazily."""
+    peek = getattr(audit, "peek", None)
+    return peek(key) if peek is not None else audit[key]

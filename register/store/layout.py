@@ -37,13 +37,18 @@ class LazyRecords(MutableMapping[str, Any]):
             return self._values[key]
         except KeyError:
             pass
-        raw = self._encoded[key]
-        try:
-            value = orjson.loads(raw)
-        except orjson.JSONDecodeError:
-            raise RegisterCorrupt(f"record {key} of the register file is not valid JSON") from None
+        value = self.peek(key)
         self._values[key] = value
         return value
+
+    def peek(self, key: str) -> Any:
+        """The record, parsed afresh and not kept: a pass over every record stays light."""
+        if key in self._values:
+            return self._values[key]
+        try:
+            return orjson.loads(self._encoded[key])
+        except orjson.JSONDecodeError:
+            raise RegisterCorrupt(f"record {key} of the register file is not valid JSON") from None
 
     def __setitem__(self, key: str, value: Any) -> None:
         if key not in self._encoded and key not in self._values:
