@@ -199,7 +199,7 @@ def export_workbook(
         _write_records(sheets[INTERCONNECTIONS], RecordKind.interconnections, context.interconnections, context, progress)
         _write_heat_map(sheets[HEAT_MAP], context)
         _write_reviews(sheets[REVIEWS], context)
-        _write_audit_trail(sheets[AUDIT_TRAIL], service.audit_log(), progress)
+        _write_audit_trail(sheets[AUDIT_TRAIL], service.audit_entries(), progress)
         _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], context)
         _write_partner_reviews(sheets[PARTNER_REVIEWS], service.conformance_table())
         _write_summary(sheets[SUMMARY], summary_sections(context))

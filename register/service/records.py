@@ -250,7 +250,11 @@ class RecordsService:
         return canonical_hash({name: rows for name, rows in document.items() if name != AUDIT_TABLE})
 
     def audit_log(self) -> list[dict[str, Any]]:
-        return list(entries(self._file.table(AUDIT_TABLE)))
+        return list(self.audit_entries())
+
+    def audit_entries(self) -> Iterator[dict[str, Any]]:
+        """The audit log in order, one entry at a time (a long log is never all in memory)."""
+        yield from entries(self._file.table(AUDIT_TABLE))
 
     # --- changing ------------------------------------------------------------------------------
     def validate(self, kind: RecordKind, fields: dict[str, Any], tx: Transaction | None = None) -> BaseModel:
