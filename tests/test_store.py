@@ -159,3 +159,16 @@ def test_a_register_in_another_layout_still_opens(populated):
     populated.write_text(json.dumps(document, indent=4))
     assert _problems(populated) == []
     assert sorted(RegisterService.open(populated).stored(RecordKind.suppliers)) == ["SUP-1", "SUP-2"]
+
+
+def test_the_fast_layout_reader_agrees_with_a_full_parse_with_empty_tables(register_path, service):
+    from register.store.layout import parse_document
+
+    service.save(RecordKind.suppliers, supplier("ONLY"))
+    service.delete(RecordKind.suppliers, "ONLY")  # leaves an empty suppliers table
+    raw = register_path.read_bytes()
+    assert b'"suppliers": {}' in raw
+    fast = parse_document(raw, frozenset({"audit"}))
+    assert fast is not None
+    assert {k: dict(v) for k, v in fast.items()} == orjson.loads(raw)
+    assert parse_document(raw.replace(b'"suppliers": {}', b'"suppliers": {"x"}'), frozenset()) is None

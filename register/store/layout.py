@@ -16,7 +16,7 @@ import orjson
 
 from register.errors import RegisterCorrupt
 
-_TABLE_HEADER = re.compile(rb'^"([A-Za-z0-9_]+)": \{(\}?)(,?)$')
+_TABLE_HEADER = re.compile(rb'"([A-Za-z0-9_]+)": \{(\}?),?\n')
 _RECORD_PREFIX = b'  "'
 
 
@@ -80,45 +80,54 @@ class LazyRecords(MutableMapping[str, Any]):
 
 
 def parse_document(raw: bytes, lazy_tables: frozenset[str]) -> dict[str, Any] | None:
-    """The document, with `lazy_tables` as LazyRecords; None if `raw` is not in our layout."""
-    lines = raw.split(b"\n")
-    if len(lines) < 3 or lines[0] != b"{" or lines[-2:] != [b"}", b""]:
+    """The document, with `lazy_tables` as LazyRecords; None if `raw` is not in our layout.
+
+    Tables are located by offsets and parsed in place (a memoryview slice each), so opening a
+    large register holds the file once, not a second copy split into lines.
+    """
+    if not (raw.startswith(b"{\n") and raw.endswith(b"\n}\n")):
         return None
+    view = memoryview(raw)
     document: dict[str, Any] = {}
-    index, last = 1, len(lines) - 2
-    while index < last:
-        header = _TABLE_HEADER.match(lines[index])
+    position, end = 2, len(raw) - 2
+    while position < end:
+        header = _TABLE_HEADER.match(raw, position)
         if header is None:
             return None
+        line_end = header.end() - 1
         name = header.group(1).decode()
         if header.group(2):  # an empty table: "name": {}
             document[name] = {}
-            index += 1
+            position = line_end + 1
             continue
-        start = index + 1
-        index = start
-        while index < last and lines[index].startswith(_RECORD_PREFIX):
-            index += 1
-        if index >= last or lines[index] not in (b"}", b"},"):
+        close = raw.find(b"\n}", line_end)  # record lines are indented, so this ends the table
+        if close < 0:
             return None
-        body = lines[start:index]
-        index += 1
         if name in lazy_tables:
-            records = _split_records(body)
+            records = _split_records(raw[line_end + 1:close].split(b"\n"))
             if records is None:
                 return None
             document[name] = LazyRecords(records)
         else:
             try:
-                document[name] = orjson.loads(b"{" + b"\n".join(body) + b"}")
+                document[name] = orjson.loads(view[line_end - 1:close + 2])  # from its "{" to its "}"
             except orjson.JSONDecodeError:
                 return None
+        position = close + 2
+        if raw.startswith(b",\n", position):
+            position += 2
+        elif position == len(raw) - 3:  # the last table, then the document's closing "}"
+            return document
+        else:
+            return None
     return document
 
 
 def _split_records(lines: list[bytes]) -> dict[str, bytes] | None:
     records: dict[str, bytes] = {}
     for position, line in enumerate(lines):
+        if not line.startswith(_RECORD_PREFIX):
+            return None
         close = line.find(b'": ', 3)
         if close < 0:
             return None
