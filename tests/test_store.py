@@ -172,3 +172,15 @@ def test_the_fast_layout_reader_agrees_with_a_full_parse_with_empty_tables(regis
     assert fast is not None
     assert {k: dict(v) for k, v in fast.items()} == orjson.loads(raw)
     assert parse_document(raw.replace(b'"suppliers": {}', b'"suppliers": {"x"}'), frozenset()) is None
+
+
+def test_content_hash_is_fed_record_by_record_yet_equals_the_whole_document_hash(service):
+    from register.store.canonical import canonical_hash, tables_hash
+
+    for n in range(3):
+        service.save(RecordKind.suppliers, supplier(f"SUP-{n}", name=f"Société Ñandú {n}"))
+    service.save(RecordKind.risks, risk("R-1", "SUP-1"))
+    document = RegisterFile(service.path).document()
+    tables = {name: dict(rows) for name, rows in document.items() if name != "audit"}
+    assert service.content_hash() == tables_hash(tables) == canonical_hash(tables)
+    assert tables_hash({"empty": {}}) == canonical_hash({"empty": {}})

@@ -24,7 +24,7 @@ from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
 from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
 from register.store.audit import AUDIT_TABLE, entries, head
-from register.store.canonical import canonical_hash
+from register.store.canonical import tables_hash
 from register.store.register_file import META_ID, META_TABLE
 
 Clock = Callable[[], datetime]
@@ -247,7 +247,7 @@ class RecordsService:
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON of every table but the audit log."""
         document = self._file.document()
-        return canonical_hash({name: rows for name, rows in document.items() if name != AUDIT_TABLE})
+        return tables_hash({name: rows for name, rows in document.items() if name != AUDIT_TABLE})
 
     def audit_log(self) -> list[dict[str, Any]]:
         return list(self.audit_entries())

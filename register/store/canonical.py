@@ -22,6 +22,20 @@ def canonical_hash(value: Any) -> str:
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
+def tables_hash(tables: Mapping[str, Mapping[str, Any]]) -> str:
+    """`canonical_hash` of {table: {id: record}}, fed record by record so a large register
+    is never encoded into one buffer."""
+    digest = hashlib.sha256(b"{")
+    for t_index, name in enumerate(sorted(tables)):
+        digest.update((b"," if t_index else b"") + orjson.dumps(name) + b":{")
+        rows = tables[name]
+        for r_index, key in enumerate(sorted(rows)):
+            digest.update((b"," if r_index else b"") + orjson.dumps(key) + b":" + canonical_bytes(rows[key]))
+        digest.update(b"}")
+    digest.update(b"}")
+    return digest.hexdigest()
+
+
 SEGMENT = 512  # records per cached chunk: small enough to re-join cheaply, few enough to write fast
 
 
