@@ -40,8 +40,9 @@ def cli_command() -> list[str]:
 
 
 def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    full_env = {**os.environ, "REGISTER_ACTOR": "cli-test", **(env or {})}
-    full_env.pop("REGISTER_PATH", None) if env is None or "REGISTER_PATH" not in env else None
+    full_env = {**os.environ, "REGISTER_ACTOR": "cli-test"}
+    full_env.pop("REGISTER_PATH", None)  # a developer's own default must not leak into tests
+    full_env.update(env or {})
     return subprocess.run(
         [*cli_command(), *args], capture_output=True, text=True, env=full_env, cwd=cwd, timeout=timeout
     )
