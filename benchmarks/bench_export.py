@@ -238,14 +238,9 @@ def table(results: dict[str, list[dict]], risks: int, counts: dict, register_mb:
 
 
 def write_results(section: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if HEADING in text:
-        start = text.index(HEADING)
-        following = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + section + (text[following + 1:] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    from common import replace_section
+
+    replace_section(section, RESULTS)
 
 
 def main() -> None:

@@ -197,14 +197,9 @@ def render_stages(stages: dict[str, float], rows: int) -> str:
 
 
 def write_results(table: str) -> None:
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n"
-    if HEADING in text:
-        start = text.index(HEADING)
-        following = text.find("\n## ", start + len(HEADING))
-        text = text[:start] + table + (text[following + 1:] if following != -1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + table
-    RESULTS.write_text(text, encoding="utf-8")
+    from common import replace_section
+
+    replace_section(table, RESULTS)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -80,11 +79,9 @@ def main() -> None:
     text += ["", f"Command: `python benchmarks/bench_screening.py --suppliers {args.suppliers} --runs {args.runs}`", ""]
     section = "\n".join(text)
     print(section)
-    results = Path(__file__).resolve().parent / "RESULTS.md"
-    current = results.read_text(encoding="utf-8") if results.exists() else "# Benchmark results\n\n"
-    pattern = re.compile(rf"{re.escape(HEADING)}\n.*?(?=\n## |\Z)", re.S)
-    updated = pattern.sub(section.rstrip("\n"), current) if HEADING in current else current.rstrip("\n") + "\n\n" + section
-    results.write_text(updated, encoding="utf-8")
+    from common import replace_section
+
+    replace_section(section)
 
 
 if __name__ == "__main__":

@@ -187,14 +187,9 @@ def write_results(rows: int, lines: list[str]) -> None:
         "background workers finished.", "",
         *lines, "",
     ])
-    text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmark results\n\n"
-    if HEADING in text:
-        head, rest = text.split(HEADING, 1)
-        tail = rest.split("\n## ", 1)
-        text = head + section + ("\n## " + tail[1] if len(tail) > 1 else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    from common import replace_section
+
+    replace_section(section, RESULTS)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import platform
+from pathlib import Path
 import random
 import statistics
 import time
@@ -64,19 +65,23 @@ def machine() -> str:
     return f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
-def write_results_section(heading: str, body: str, path: str = "benchmarks/RESULTS.md") -> None:
-    """Replace (or append) one `## heading` section of RESULTS.md, leaving the others alone."""
-    from pathlib import Path
+RESULTS_PATH = Path(__file__).resolve().parent / "RESULTS.md"
 
-    target = Path(path)
-    text = target.read_text(encoding="utf-8") if target.exists() else "# Benchmark results\n"
-    marker = f"## {heading}\n"
-    section = marker + body.rstrip() + "\n"
-    if marker in text:
-        before, rest = text.split(marker, 1)
+
+def replace_section(section: str, path: Path = RESULTS_PATH) -> None:
+    """Put `section` (text starting with its "## heading" line) into RESULTS.md, replacing the
+    section of that heading if there is one and leaving every other section alone."""
+    heading = section.split("\n", 1)[0]
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
+    section = section.rstrip("\n") + "\n"
+    if heading + "\n" in text:
+        before, rest = text.split(heading + "\n", 1)
         following = rest.find("\n## ")
-        after = rest[following + 1:] if following != -1 else ""
-        text = before + section + ("\n" + after if after else "")
+        text = before + section + (rest[following:] if following != -1 else "")
     else:
-        text = text.rstrip() + "\n\n" + section
-    target.write_text(text, encoding="utf-8")
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def write_results_section(heading: str, body: str, path: Path = RESULTS_PATH) -> None:
+    replace_section(f"## {heading}\n" + body, path)
