@@ -103,7 +103,8 @@ async def test_enter_opens_the_full_record(register_path: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         screen = await _screen_after(pilot, "down", "enter", expect=RecordScreen)
         text = str(screen.query_one("#record-fields", Static).render())
-        assert "supplier_id: SUP-002" in text and "Lone Mesa Relay Systems LLC" in text
+        assert "Supplier ID: SUP-002" in text and "Lone Mesa Relay Systems LLC" in text
+        assert text.index("Supplier ID:") < text.index("Name:") < text.index("HQ country:")
         await pilot.press("escape")
         assert not isinstance(app.screen, RecordScreen)
 

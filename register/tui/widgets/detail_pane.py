@@ -11,22 +11,38 @@ from textual.widgets import Static
 from register.domain.geography import country_name
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
-from register.io.tabular import record_to_row
+from register.io.tabular import CONSEQUENCE_PREFIX, derived_columns, input_columns, record_to_row
 from register.tui.flags import HIT_CELLS, PARTNER_TONES, partner_label
 
 COUNTRY_FIELDS = {"hq_country", "parent_country", "from_country", "to_country"}
+# Labels that capitalising the field name would get wrong; the rest read as "Annual spend".
+LABELS = {
+    "supplier_id": "Supplier ID", "interconnection_id": "Interconnection ID", "risk_id": "Risk ID",
+    "subject_id": "Subject ID", "hq_country": "HQ country", "capacity_mw": "Capacity (MW)",
+    "voltage_kv": "Voltage (kV)", "ict_suppliers": "ICT suppliers", "extra_hemispheric": "Extra-hemispheric",
+}
 
 
 def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list[tuple[str, str]]:
-    """(field, display text) for every non-blank field of a stored record, in stored order."""
+    """(label, display text) for every non-blank field of a stored record, in the model's order."""
+    row = record_to_row(kind, record, method)
+    order = [*input_columns(kind, method), *derived_columns(kind)]
+    names = [n for n in order if n in row] + [n for n in row if n not in order]
+    categories = {CONSEQUENCE_PREFIX + c.id: c.label for c in method.consequence_categories}
     pairs = []
-    for name, value in record_to_row(kind, record, method).items():
+    for name in names:
+        value = row[name]
         if value is None or value == "":
             continue
         text = str(value)
         if name in COUNTRY_FIELDS:
             text = f"{value} ({country_name(value)})"
-        pairs.append((name, text))
+        elif name == "annual_spend" and isinstance(value, (int, float)):
+            text = f"{value:,.2f} {record.get('currency', '')}".rstrip()
+        label = LABELS.get(name) or (
+            f"Consequence, {categories[name].lower()}" if name in categories else name.replace("_", " ").capitalize()
+        )
+        pairs.append((label, text))
     return pairs
 
 
