@@ -8,9 +8,10 @@ field, and opening a register parses only the records people look at. A file not
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Iterator, MutableMapping
-from typing import Any
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any, BinaryIO
 
 import orjson
 
@@ -23,8 +24,9 @@ _RECORD_PREFIX = b'  "'
 class LazyRecords(MutableMapping[str, Any]):
     """A table whose records stay encoded until one is read; written records are plain values."""
 
-    def __init__(self, encoded: dict[str, bytes]):
+    def __init__(self, encoded: dict[str, bytes] | FileExtents, *, keep: bool = True):
         self._encoded = encoded
+        self._keep = keep  # False: every read parses afresh, so memory never grows with reads
         self._values: dict[str, Any] = {}
         self._added = 0  # keys held only in _values
 
@@ -38,7 +40,8 @@ class LazyRecords(MutableMapping[str, Any]):
         except KeyError:
             pass
         value = self.peek(key)
-        self._values[key] = value
+        if self._keep:
+            self._values[key] = value
         return value
 
     def peek(self, key: str) -> Any:
@@ -141,3 +144,72 @@ def _split_records(lines: list[bytes]) -> dict[str, bytes] | None:
             value = value[:-1]
         records[key.decode()] = value
     return records
+
+
+class FileExtents(Mapping[str, bytes]):
+    """Records' bytes left on disk: each read from the open file when asked for, never kept.
+
+    Reading by position (pread) leaves the file's own offset alone, so records can be read
+    while the file is still being scanned, and from any thread.
+    """
+
+    def __init__(self, handle: BinaryIO, extents: dict[str, tuple[int, int]]):
+        self._fd = handle.fileno()
+        self._extents = extents
+
+    def __getitem__(self, key: str) -> bytes:
+        offset, length = self._extents[key]
+        return os.pread(self._fd, length, offset)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._extents
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._extents)
+
+    def __len__(self) -> int:
+        return len(self._extents)
+
+
+def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | None:
+    """Where each record of a file in our layout lies, as {table: {id: (offset, length)}}.
+
+    Reads the file line by line, so a register of any size is indexed in little memory;
+    None if the file is not in our layout.
+    """
+    handle.seek(0)
+    lines = iter(handle)
+    if next(lines, None) != b"{\n":
+        return None
+    position = 2
+    tables: dict[str, dict[str, tuple[int, int]]] = {}
+    table: dict[str, tuple[int, int]] | None = None
+    more_tables = False  # the last table's closing line ended in a comma
+    more_records = False  # the last record line ended in a comma
+    for line in lines:
+        if table is None:
+            if line == b"}\n":
+                return tables if not more_tables and next(lines, None) is None else None
+            header = _TABLE_HEADER.fullmatch(line)
+            if header is None or (tables and not more_tables):
+                return None
+            tables[header.group(1).decode()] = table = {}
+            if header.group(2):  # an empty table: "name": {}
+                table, more_tables = None, line.endswith(b",\n")
+            elif line.endswith(b",\n"):
+                return None
+        elif line in (b"}\n", b"},\n"):
+            if more_records or not table:
+                return None
+            table, more_tables, more_records = None, line == b"},\n", False
+        else:
+            close = line.find(b'": ', 3)
+            key = line[3:close]
+            if (table and not more_records) or not line.startswith(_RECORD_PREFIX) or close < 0 \
+                    or b"\\" in key or b'"' in key:
+                return None
+            more_records = line.endswith(b",\n")
+            start = close + 3
+            table[key.decode()] = (position + start, len(line) - start - (2 if more_records else 1))
+        position += len(line)
+    return None

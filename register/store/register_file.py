@@ -24,7 +24,7 @@ from tinydb.table import Document, Table
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
 from register.store.canonical import EncodedDocument
-from register.store.layout import LazyRecords, parse_document
+from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
 
 SCHEMA_VERSION = 1
 META_TABLE = "register"
@@ -127,6 +127,10 @@ def _parse(path: Path, raw: bytes) -> Document_:
     finally:
         if collecting:
             gc.enable()
+    return _migrated(path, data)
+
+
+def _schema_version(path: Path, data: Any) -> int:
     if not isinstance(data, dict) or not all(isinstance(t, (dict, LazyRecords)) for t in data.values()):
         raise RegisterCorrupt(f"{path} is not a register file: expected tables of records")
     meta = data.get(META_TABLE, {}).get(META_ID)
@@ -135,10 +139,59 @@ def _parse(path: Path, raw: bytes) -> Document_:
     version = meta["schema_version"]
     if version > SCHEMA_VERSION:
         raise RegisterCorrupt(f"{path} uses schema version {version}; this register program reads up to {SCHEMA_VERSION}: upgrade it")
+    return version
+
+
+def _migrated(path: Path, data: Any) -> Document_:
+    version = _schema_version(path, data)
     while version < SCHEMA_VERSION:
         data = MIGRATIONS[version](data)
         version += 1
     return data
+
+
+class _SnapshotStorage(Storage):
+    """One committed version of the file, read record by record from disk and never changed.
+
+    The file stays open, so a commit by anyone (which replaces the file) does not disturb a
+    long read: it goes on reading the version it started with. Only the small meta table is
+    parsed up front; a file in another layout, or of an older schema, is parsed whole.
+    """
+
+    def __init__(self, path: Path):
+        try:
+            self._handle = open(path, "rb")
+        except FileNotFoundError:
+            raise RegisterNotFound(f"no register at {path} (create one with: register init {path})") from None
+        try:
+            self._data = self._load(path)
+        except BaseException:
+            self._handle.close()
+            raise
+
+    def _load(self, path: Path) -> Document_:
+        index = index_document(self._handle)
+        if index is not None and META_TABLE in index:
+            data: dict[str, Any] = {}
+            for name, extents in index.items():
+                records = LazyRecords(FileExtents(self._handle, extents), keep=False)
+                data[name] = {key: records[key] for key in records} if name == META_TABLE else records
+            if _schema_version(path, data) == SCHEMA_VERSION:
+                return data
+        self._handle.seek(0)
+        return _parse(path, self._handle.read())
+
+    def read(self) -> Document_:
+        return self._data
+
+    def write(self, data: Document_) -> None:
+        raise RuntimeError("a register snapshot is read-only")
+
+    def refresh(self) -> None:
+        """A snapshot never moves to a newer version of the file."""
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 def _atomic_write(path: Path, payload: list[bytes]) -> None:
@@ -250,12 +303,28 @@ class Transaction:
 
 
 class RegisterFile:
-    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = LOCK_TIMEOUT_SECONDS):
+    def __init__(self, path: str | os.PathLike[str], lock_timeout: float = LOCK_TIMEOUT_SECONDS,
+                 *, storage: _AtomicStorage | _SnapshotStorage | None = None):
         self.path = Path(path)
         self._lock = FileLock(f"{self.path}.lock", timeout=lock_timeout)
-        self._storage = _AtomicStorage(self.path)
+        self._storage = storage or _AtomicStorage(self.path)
         self._db = TinyDB(storage=lambda: self._storage)
         self._db.table_class = _RecordTable
+
+    @classmethod
+    @contextlib.contextmanager
+    def snapshot(cls, path: str | os.PathLike[str]) -> Iterator[RegisterFile]:
+        """The register as committed now, for one long read that must see a single version in
+        bounded memory (an export): records are read from disk as they are asked for."""
+        storage = _SnapshotStorage(Path(path))
+        try:
+            yield cls(path, storage=storage)
+        finally:
+            storage.close()
+
+    @property
+    def read_only(self) -> bool:
+        return isinstance(self._storage, _SnapshotStorage)
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, actor: str, at: str) -> RegisterFile:
@@ -301,6 +370,8 @@ class RegisterFile:
 
     @contextlib.contextmanager
     def transaction(self, *, actor: str, at: str) -> Iterator[Transaction]:
+        if self.read_only:
+            raise RuntimeError("a register snapshot is read-only: open the register to change it")
         with self._locked():
             _remove_stale_temporaries(self.path)
             self._storage.refresh()
