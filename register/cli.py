@@ -583,8 +583,12 @@ def _print_exposure(report: dict[str, Any]) -> None:
 def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
     """Write the auditor workbook OUT.xlsx: summary, method, risks with live recomputation,
     suppliers, interconnections, heat map, reviews and the audit trail."""
-    service = _open(db)
-    result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer)
+    from register.service import RegisterService
+
+    # A snapshot, not an open register: the export reads records from disk as it writes them.
+    actor = click.get_current_context().obj.get("actor")
+    with RegisterService.open_snapshot(_db_path(db), actor=actor) as service:
+        result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer)
     if as_json:
         _print_json(result.as_dict())
         return

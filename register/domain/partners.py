@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from register.domain.labels import EXEMPT_CERTIFICATIONS
 from register.domain.method import Method
 from register.domain.models import Risk, Supplier
-from register.domain.scoring import review_due, worst_band
+from register.domain.scoring import RiskStanding, review_due, worst_band
 
 DUE_WITHIN_DAYS = 30
 """How far ahead of the next review date a partner shows as "review due"."""
@@ -75,7 +75,8 @@ def exemption_basis(certifications: Iterable[str]) -> list[str]:
 
 
 def partner_standing(
-    supplier: Supplier, risks: Iterable[Risk], method: Method, as_of: date, *, due_within_days: int = DUE_WITHIN_DAYS,
+    supplier: Supplier, risks: Iterable[Risk | RiskStanding], method: Method, as_of: date, *,
+    due_within_days: int = DUE_WITHIN_DAYS,
 ) -> PartnerStanding:
     """The supplier's partner status on `as_of`; `risks` are those assessed against it."""
     basis = exemption_basis(supplier.certifications)
@@ -110,10 +111,10 @@ def partner_standing(
 
 
 def statement_of_application(
-    suppliers: Iterable[Supplier], risks: Iterable[Risk], method: Method, as_of: date,
+    suppliers: Iterable[Supplier], risks: Iterable[Risk | RiskStanding], method: Method, as_of: date,
 ) -> list[PartnerStanding]:
     """ISO 28001 4.1: every business partner with its status and basis, exempt ones included."""
-    by_supplier: dict[str, list[Risk]] = {}
+    by_supplier: dict[str, list[Risk | RiskStanding]] = {}
     for risk in risks:
         if risk.subject_type == "supplier":
             by_supplier.setdefault(risk.subject_id, []).append(risk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from dateutil.relativedelta import relativedelta
 
@@ -109,13 +109,24 @@ def review_due(assessed_on: date, band_id: str, method: Method) -> date:
     return assessed_on + relativedelta(months=method.band(band_id).review_months)
 
 
-def worst_residual(risks: Iterable[Risk]) -> int | None:
+class RiskStanding(NamedTuple):
+    """The stored fields of a risk that its subject's headline figures depend on: enough for
+    `worst_residual`, `worst_band` and partner status without validating the whole risk."""
+
+    subject_type: str
+    subject_id: str
+    status: str
+    residual_score: int | None
+    residual_band: str | None
+
+
+def worst_residual(risks: Iterable[Risk | RiskStanding]) -> int | None:
     """The headline figure for a subject: its worst open residual score, never an average."""
     scores = [r.residual_score for r in risks if r.status != "closed" and r.residual_score is not None]
     return max(scores, default=None)
 
 
-def worst_band(risks: Iterable[Risk], method: Method) -> str | None:
+def worst_band(risks: Iterable[Risk | RiskStanding], method: Method) -> str | None:
     """The residual band of the worst open risk (the highest-ranked band), if any is scored."""
     bands = [r.residual_band for r in risks if r.status != "closed" and r.residual_band is not None]
     return max(bands, key=method.band_rank, default=None)

@@ -119,7 +119,9 @@ class RiskFacts:
     top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
     inherent_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
     residual_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
-    reviews: list[tuple[tuple[int, dt.date, str], dict[str, Any], dt.date | None, str]] = field(default_factory=list)
+    # (order, review due, state) per risk on the Reviews sheet, whose rows are read again when
+    # written: a register whose every review is overdue must not hold every risk in memory.
+    reviews: list[tuple[tuple[int, dt.date, str], dt.date | None, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -378,7 +380,9 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: Expor
     counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
     facts = context.facts
 
-    for risk_id, data in sorted(context.service.stored(RecordKind.risks).items()):
+    risks = context.service.stored(RecordKind.risks)
+    for risk_id in sorted(risks):  # by id, each record read as it is written: never all at once
+        data = risks[risk_id]
         row_number = sheet.next_row
         first_measure = measures_sheet.next_row
         for number, measure in enumerate(data.get("countermeasures") or [], start=1):
@@ -454,11 +458,11 @@ def _gather(facts: RiskFacts, data: dict[str, Any], context: ExportContext) -> N
         heapq.heapreplace(facts.top, (key, data))
     due = _review_due(data, context.method)
     if due is None:
-        facts.reviews.append(((2, dt.date.max, data["risk_id"]), data, None, "no review date"))
+        facts.reviews.append(((2, dt.date.max, data["risk_id"]), None, "no review date"))
     elif due < context.as_of:
-        facts.reviews.append(((0, due, data["risk_id"]), data, due, "overdue"))
+        facts.reviews.append(((0, due, data["risk_id"]), due, "overdue"))
     elif (due - context.as_of).days <= DUE_SOON_DAYS:
-        facts.reviews.append(((1, due, data["risk_id"]), data, due, f"due within {DUE_SOON_DAYS} days"))
+        facts.reviews.append(((1, due, data["risk_id"]), due, f"due within {DUE_SOON_DAYS} days"))
 
 
 class _Descending(str):
@@ -530,7 +534,9 @@ REVIEW_COLUMNS = (
 def _write_reviews(sheet: SheetWriter, context: ExportContext) -> None:
     dated = {"assessed_on", "next_review", "review_due"}
     sheet.table_header([Column(h, DATE_FORMAT if h in dated else None, width=_WIDTHS.get(h)) for h in REVIEW_COLUMNS])
-    for _, data, due, state in sorted(context.facts.reviews, key=lambda item: item[0]):
+    risks = context.service.stored(RecordKind.risks)
+    for (*_, risk_id), due, state in sorted(context.facts.reviews, key=lambda item: item[0]):
+        data = risks[risk_id]
         values = {
             **{name: data.get(name) for name in REVIEW_COLUMNS},
             "subject_name": context.subject_names.get((data["subject_type"], data["subject_id"])),

@@ -27,5 +27,8 @@ class ExportService(RecordsService):
         """
         from register.io.workbook import export_workbook
 
-        return export_workbook(self, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
+        # From a snapshot: the workbook shows one committed version even if someone commits
+        # meanwhile, and a register of any size is read record by record, never held whole.
+        with self.snapshot() as register:
+            return export_workbook(register, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
 

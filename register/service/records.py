@@ -6,19 +6,20 @@ audited the same way whichever front end asked for it.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple, Self
+from typing import Any, Callable, Iterable, Iterator, Self
 
 from pydantic import BaseModel, ValidationError
 
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
-from register.domain.scoring import score_risk, worst_residual
+from register.domain.scoring import RiskStanding, score_risk, worst_residual
 from register.domain.screening import Screener
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
@@ -123,13 +124,6 @@ class ImportReport:
         }
 
 
-class _ResidualView(NamedTuple):
-    """The two stored fields of a risk that its subject's worst residual score depends on."""
-
-    status: str | None
-    residual_score: int | None
-
-
 @dataclass(frozen=True)
 class RegisterInfo:
     path: Path
@@ -170,6 +164,23 @@ class RecordsService:
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Self:
         return cls(RegisterFile(path), actor=actor, clock=clock)
+
+    @classmethod
+    @contextlib.contextmanager
+    def open_snapshot(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Iterator[Self]:
+        """A read-only service over the register as committed now, reading records from disk
+        as it needs them: one consistent version, in memory that does not grow with the register."""
+        with RegisterFile.snapshot(path) as register:
+            yield cls(register, actor=actor, clock=clock)
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Self]:
+        """This register as committed now, for a long read (see `open_snapshot`)."""
+        if self._file.read_only:
+            yield self
+            return
+        with type(self).open_snapshot(self.path, actor=self.actor, clock=self._clock) as view:
+            yield view
 
     @property
     def path(self) -> Path:
@@ -219,14 +230,19 @@ class RecordsService:
             self._add_screening_and_partner_columns(rows, records, as_of)
         return rows
 
-    def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
-        # Read from the stored form: validating every risk into a model here made each listing
-        # of suppliers cost memory and time in proportion to the whole register.
-        by_subject: dict[tuple[str, str], list[_ResidualView]] = {}
+    def risk_standings(self) -> Iterator[RiskStanding]:
+        """Each risk's subject, status and residual score and band, read from the stored form:
+        validating every risk into a model made each listing of suppliers cost memory and
+        time in proportion to the whole register."""
         for data in self.stored(RecordKind.risks).values():
-            view = _ResidualView(data.get("status"), data.get("residual_score"))
-            by_subject.setdefault((data["subject_type"], data["subject_id"]), []).append(view)
-        return {subject: worst_residual(views) for subject, views in by_subject.items()}  # type: ignore[arg-type]
+            yield RiskStanding(data["subject_type"], data["subject_id"], data.get("status", "open"),
+                               data.get("residual_score"), data.get("residual_band"))
+
+    def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
+        by_subject: dict[tuple[str, str], list[RiskStanding]] = {}
+        for standing in self.risk_standings():
+            by_subject.setdefault((standing.subject_type, standing.subject_id), []).append(standing)
+        return {subject: worst_residual(standings) for subject, standings in by_subject.items()}
 
     def info(self) -> RegisterInfo:
         document = self._file.document()

@@ -123,7 +123,7 @@ class ScreeningService(RecordsService):
         return listing_hit(hit, record)
 
     def _partner_standings(self, suppliers: list[Supplier], as_of: date | None) -> list[PartnerStanding]:
-        return statement_of_application(suppliers, self.records(RecordKind.risks), self.method, as_of or self.today())
+        return statement_of_application(suppliers, self.risk_standings(), self.method, as_of or self.today())
 
     def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
         """ISO 28001 4.1: every business partner with its status, basis and evidence."""

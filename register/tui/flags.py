@@ -13,6 +13,7 @@ from typing import Any, NamedTuple
 
 from register.domain.method import Method
 from register.domain.partners import PARTNER_STATUS_LABELS, PartnerStanding, PartnerStatus, partner_standing
+from register.domain.scoring import RiskStanding
 from register.domain.screening import CONFIRMED, DISMISSED, POTENTIAL
 
 # The hit a supplier's screening cell shows: the gravest status among its hits.
@@ -34,11 +35,6 @@ class _SupplierView(NamedTuple):
     next_review_on: date | None
 
 
-class _RiskView(NamedTuple):
-    status: str
-    residual_band: str | None
-
-
 def _date(text: str | None) -> date | None:
     return date.fromisoformat(text) if text else None
 
@@ -46,10 +42,11 @@ def _date(text: str | None) -> date | None:
 def partner_standings(suppliers: dict[str, dict[str, Any]], risks: dict[str, dict[str, Any]], method: Method,
                       as_of: date) -> dict[str, PartnerStanding]:
     """Every supplier's partner status on `as_of`, as `service.statement_of_application` judges it."""
-    by_supplier: dict[str, list[_RiskView]] = {}
+    by_supplier: dict[str, list[RiskStanding]] = {}
     for risk in risks.values():
         if risk["subject_type"] == "supplier":
-            by_supplier.setdefault(risk["subject_id"], []).append(_RiskView(risk.get("status", "open"), risk.get("residual_band")))
+            by_supplier.setdefault(risk["subject_id"], []).append(RiskStanding(
+                "supplier", risk["subject_id"], risk.get("status", "open"), risk.get("residual_score"), risk.get("residual_band")))
     standings = {}
     for supplier_id, record in suppliers.items():
         view = _SupplierView(
