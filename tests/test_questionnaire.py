@@ -236,6 +236,18 @@ def test_files_that_are_not_questionnaires(service, tmp_path):
         import_questionnaire(service, huge, "SUP-7")
 
 
+def test_a_questionnaire_declaring_xml_entities_is_refused_before_it_is_parsed(service, spanish, tmp_path):
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(spanish) as source, zipfile.ZipFile(hostile, "w") as target:
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "xl/workbook.xml":
+                data = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + data
+            target.writestr(entry, data)
+    with pytest.raises(UnreadableFile, match="declares XML entities"):
+        import_questionnaire(service, hostile, "SUP-7")
+
+
 def test_rows_naming_unknown_or_inapplicable_criteria_are_rejected(service, tmp_path):
     path = tmp_path / "copied.xlsx"
     book = openpyxl.Workbook()

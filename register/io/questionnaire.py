@@ -19,6 +19,7 @@ from register.domain.models import RecordKind
 from register.domain.reviews import Rating, overall_conformance, parse_rating, rating_label
 from register.domain.text import fold
 from register.errors import RegisterError, UnreadableFile
+from register.io.safety import FileFormat, check_zip_workbook
 from register.service import Reject, RegisterService
 
 META_SHEET = "_register"
@@ -234,6 +235,9 @@ def _open_workbook(path: Path) -> Any:
         raise UnreadableFile(f"cannot read {path.name}: not a readable .xlsx workbook ({exc})") from None
     if unpacked > MAX_UNPACKED_BYTES:
         raise UnreadableFile(f"cannot read {path.name}: it unpacks to {unpacked:,} bytes, far more than a questionnaire holds")
+    # The imports' pre-flight checks (no DOCTYPE, honest sizes, sane extents): openpyxl parses
+    # some parts with lxml, which does not refuse entity declarations itself.
+    check_zip_workbook(path, FileFormat.xlsx)
     try:
         return openpyxl.load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
