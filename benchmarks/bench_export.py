@@ -9,7 +9,8 @@ fresh process so peak RSS is its own, alternating and repeated:
   sheets as plain values (no styles, no text forcing, widths, filters) and saved by
   openpyxl's own save;
 - cells only: producing those cells and discarding them (what neither writer can avoid);
-- open only: opening the register and reading its summary (the floor under every figure).
+- open only: opening a snapshot of the register (as `register export` does) and reading its
+  summary (the floor under every figure).
 
 Prints a table and writes it under its own heading in benchmarks/RESULTS.md.
 
@@ -202,7 +203,7 @@ def table(results: dict[str, list[dict]], risks: int, counts: dict, register_mb:
         "export": "register export (RegisterService.export_workbook)",
         "bare": "bare openpyxl write-only dump of the same cells",
         "cells": "producing the cells only (no writer)",
-        "open": "opening the register and reading its info() (content hash)",
+        "open": "opening a snapshot of the register and reading its info() (content hash)",
     }
     lines = [
         HEADING, "",
