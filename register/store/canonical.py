@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections.abc import Mapping
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -42,17 +42,17 @@ SEGMENT = 512  # records per cached chunk: small enough to re-join cheaply, few 
 class _EncodedTable:
     """One table's records encoded as lines in sorted-id order, cached in fixed-size segments."""
 
-    def __init__(self, rows: dict[str, Any]):
+    def __init__(self, rows: dict[str, Any], known: Mapping[str, bytes]):
         self.ids = sorted(rows)
-        self.lines = {doc_id: _encode(rows, doc_id) for doc_id in self.ids}
+        self.lines = {doc_id: _encode(rows, doc_id, known) for doc_id in self.ids}
         self.segments: list[bytes | None] = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
 
-    def update(self, rows: dict[str, Any], doc_ids: set[str]) -> None:
+    def update(self, rows: dict[str, Any], doc_ids: set[str], known: Mapping[str, bytes]) -> None:
         created = [doc_id for doc_id in doc_ids if doc_id in rows and doc_id not in self.lines]
         deleted = [doc_id for doc_id in doc_ids if doc_id not in rows and doc_id in self.lines]
         for doc_id in doc_ids:
             if doc_id in rows:
-                self.lines[doc_id] = _encode(rows, doc_id)
+                self.lines[doc_id] = _encode(rows, doc_id, known)
             else:
                 self.lines.pop(doc_id, None)
         if deleted or (created and self.ids and min(created) < self.ids[-1]):
@@ -75,16 +75,21 @@ class _EncodedTable:
         return self.segments  # type: ignore[return-value]
 
 
-def _encode(rows: Mapping[str, Any], doc_id: str) -> bytes:
-    """A record's line, reusing the bytes it was read with when it has not been parsed into a change."""
+def _encode(rows: Mapping[str, Any], doc_id: str, known: Mapping[str, bytes]) -> bytes:
+    """A record's line: the one its commit made, or one made from the bytes it was read with
+    when it has not been parsed into a change, or else encoded here."""
+    line = known.get(doc_id)
+    if line is not None:
+        return line
     encoded = rows.encoded(doc_id) if isinstance(rows, LazyRecords) else None
     if encoded is not None:
-        return b"\n  " + orjson.dumps(doc_id) + b": " + encoded
-    return _line(doc_id, rows[doc_id])
+        return record_line(doc_id, encoded)
+    return record_line(doc_id, canonical_bytes(rows[doc_id]))
 
 
-def _line(doc_id: str, record: Any) -> bytes:
-    return b"\n  " + orjson.dumps(doc_id) + b": " + orjson.dumps(record, option=_OPTIONS)
+def record_line(doc_id: str, encoded: bytes) -> bytes:
+    """A record's line in the file, from its canonical bytes."""
+    return b"\n  " + orjson.dumps(doc_id) + b": " + encoded
 
 
 class EncodedDocument:
@@ -99,25 +104,33 @@ class EncodedDocument:
     def __init__(self) -> None:
         self._tables: dict[str, _EncodedTable] = {}
         self._dirty: dict[str, set[str]] = {}
+        # Lines of the records written since the last `chunks`, as their commit made them.
+        self._known: dict[str, dict[str, bytes]] = {}
 
     def clear(self) -> None:
         self._tables.clear()
         self._dirty.clear()
+        self._known.clear()
 
-    def invalidate(self, keys: Iterable[tuple[str, str]]) -> None:
-        for table, doc_id in keys:
+    def invalidate(self, written: Mapping[tuple[str, str], bytes | None]) -> None:
+        """Records changed by a commit, each with its `record_line` (None: a deleted record,
+        or one to encode here)."""
+        for (table, doc_id), encoded in written.items():
             self._dirty.setdefault(table, set()).add(doc_id)
+            if encoded is not None:
+                self._known.setdefault(table, {})[doc_id] = encoded
 
     def chunks(self, document: dict[str, dict[str, Any]]) -> list[bytes]:
         out: list[bytes] = [b"{\n"]
         names = sorted(document)
         for index, name in enumerate(names):
             rows = document[name]
+            known = self._known.get(name, {})
             encoded = self._tables.get(name)
             if encoded is None:
-                encoded = self._tables[name] = _EncodedTable(rows)
+                encoded = self._tables[name] = _EncodedTable(rows, known)
             elif name in self._dirty:
-                encoded.update(rows, self._dirty[name])
+                encoded.update(rows, self._dirty[name], known)
             out.append(orjson.dumps(name) + b": {")
             segments = encoded.chunks()
             for s_index, segment in enumerate(segments):
@@ -128,6 +141,7 @@ class EncodedDocument:
             out.append(b",\n" if index < len(names) - 1 else b"\n")
         out.append(b"}\n")
         self._dirty.clear()
+        self._known.clear()
         return out
 
 
