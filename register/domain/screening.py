@@ -205,8 +205,11 @@ class Screener:
     def scores(self, name: str, cutoff: float | None = None) -> list[tuple[ListedEntity, float, str]]:
         """(entity, score, listed name) for every entity scoring at least `cutoff`, best first."""
         cutoff = self.threshold if cutoff is None else cutoff
+        normalised = normalise_name(name)
+        if not self._resembles_a_listed_word(normalised.split(), cutoff):
+            return []
         best: dict[tuple[str, str], tuple[ListedEntity, float, str]] = {}
-        for words in name_variants(normalise_name(name)):
+        for words in name_variants(normalised):
             similar: dict[str, float] = {}
             for word in set(words):
                 for listed_word, score in self._similar_words(word, cutoff):
@@ -221,6 +224,14 @@ class Screener:
                 if key not in best or score > best[key][1]:
                     best[key] = (form.entity, round(score, 1), form.text)
         return sorted(best.values(), key=lambda item: (-item[1], item[0].list_id, item[0].entity_id))
+
+    def _resembles_a_listed_word(self, words: list[str], cutoff: float) -> bool:
+        """Whether any word of any variant of the name (the words, and each adjacent pair
+        joined) resembles a listed word: most names resemble none, and need no more work."""
+        similar = self._similar_words
+        return any(similar(word, cutoff) for word in words) or any(
+            similar(first + second, cutoff) for first, second in zip(words, words[1:])
+        )
 
     def _similar_words(self, word: str, cutoff: float) -> tuple[tuple[str, float], ...]:
         """Listed words resembling `word`; cached, since registers repeat words a lot."""

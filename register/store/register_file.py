@@ -128,7 +128,7 @@ class _AtomicStorage(Storage):
         self._stamp = None
         self._encoded.clear()
 
-    def flush(self, changed: Mapping[tuple[str, str], bytes | None]) -> None:
+    def flush(self, changed: Mapping[str, Mapping[str, bytes | None]]) -> None:
         """Write the whole document atomically; only the records in `changed` are re-encoded,
         or taken as the lines `changed` gives them."""
         assert self._data is not None
@@ -222,11 +222,12 @@ class Transaction:
 
     def put(self, kind: str, record_id: str, record: dict[str, Any]) -> str:
         """Stage a record; returns "created", "updated" or "unchanged"."""
-        current = self.get(kind, record_id)
+        key = (kind, record_id)
+        staged = self._pending.get(key)
+        before, current = staged if staged is not None else (self._committed(kind, record_id),) * 2
         if current == record:
             return "unchanged"
-        before = self._pending.get((kind, record_id), (self._committed(kind, record_id), None))[0]
-        self._pending[(kind, record_id)] = (before, record)
+        self._pending[key] = (before, record)
         return "created" if current is None else "updated"
 
     def delete(self, kind: str, record_id: str) -> bool:
@@ -240,8 +241,8 @@ class Transaction:
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
 
-    def _apply(self) -> dict[tuple[str, str], bytes | None]:
-        """Apply the staged changes and their audit entries; returns each (table, id) written
+    def _apply(self) -> dict[str, dict[str, bytes | None]]:
+        """Apply the staged changes and their audit entries; returns, by table, each id written
         with its line in the file (None for a deleted record), so the file write reuses it."""
         by_kind: dict[str, list[tuple[str, dict | None, dict | None]]] = {}
         for (kind, record_id), (before, after) in self._pending.items():
@@ -250,10 +251,12 @@ class Transaction:
         log = self._db.storage.read().get(audit.AUDIT_TABLE, {})
         seq = len(log)
         prev = audit.head(log)
-        written: dict[tuple[str, str], bytes | None] = {}
+        written: dict[str, dict[str, bytes | None]] = {}
+        audit_lines = written[audit.AUDIT_TABLE] = {}
         new_entries: list[tuple[str, dict[str, Any]]] = []
         for kind in sorted(by_kind):
             changes = sorted(by_kind[kind], key=lambda change: change[0])
+            lines = written.setdefault(kind, {})
             self._db.table(kind).replace_records((record_id, after) for record_id, _, after in changes)
             for record_id, before, after in changes:
                 seq += 1
@@ -263,10 +266,10 @@ class Transaction:
                     record_id=record_id, before=before, after=after, after_bytes=after_bytes,
                 )
                 prev = entry["hash"]
-                written[(kind, record_id)] = record_line(record_id, after_bytes) if after_bytes is not None else None
+                lines[record_id] = record_line(record_id, after_bytes) if after_bytes is not None else None
                 key = audit.seq_key(seq)
                 new_entries.append((key, entry))
-                written[(audit.AUDIT_TABLE, key)] = record_line(key, entry_bytes)
+                audit_lines[key] = record_line(key, entry_bytes)
         self._db.table(audit.AUDIT_TABLE).append_records(new_entries)
         return written
 
