@@ -180,7 +180,8 @@ class Screener:
     _forms: list[_ListedForm] = field(init=False, repr=False)
     _words_by_length: dict[int, list[str]] = field(init=False, repr=False)
     _forms_by_word: dict[str, list[int]] = field(init=False, repr=False)
-    _similar_cache: dict[tuple[str, float], tuple[tuple[str, float], ...]] = field(init=False, repr=False, default_factory=dict)
+    # cutoff → word → the listed words resembling it, with their scores
+    _similar_cache: dict[float, dict[str, tuple[tuple[str, float], ...]]] = field(init=False, repr=False, default_factory=dict)
     _choices_by_length: dict[tuple[int, float], list[str]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -229,22 +230,26 @@ class Screener:
         """Whether any word of any variant of the name (the words, and each adjacent pair
         joined) resembles a listed word: most names resemble none, and need no more work."""
         similar = self._similar_words
-        return any(similar(word, cutoff) for word in words) or any(
-            similar(first + second, cutoff) for first, second in zip(words, words[1:])
-        )
+        for word in words:
+            if similar(word, cutoff):
+                return True
+        for first, second in zip(words, words[1:]):
+            if similar(first + second, cutoff):
+                return True
+        return False
 
     def _similar_words(self, word: str, cutoff: float) -> tuple[tuple[str, float], ...]:
         """Listed words resembling `word`; cached, since registers repeat words a lot."""
-        key = (word, cutoff)
-        found = self._similar_cache.get(key)
+        cache = self._similar_cache.get(cutoff)
+        if cache is None:
+            cache = self._similar_cache[cutoff] = {}
+        found = cache.get(word)
         if found is None:
             choices = self._choices(len(word), cutoff)
-            found = tuple(
-                (listed, score)
-                for listed, score, _ in process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            ) if choices else ()
-            if len(self._similar_cache) < _WORD_CACHE_SIZE:
-                self._similar_cache[key] = found
+            matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None) if choices else ()
+            found = tuple((listed, score) for listed, score, _ in matches) if matches else ()
+            if len(cache) < _WORD_CACHE_SIZE:
+                cache[word] = found
         return found
 
     def _choices(self, length: int, cutoff: float) -> list[str]:
