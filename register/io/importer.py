@@ -52,7 +52,7 @@ from register.io.values import (
     DateOrder,
     ValueProblem,
     column_types,
-    convert,
+    converter,
     decide_date_order,
     decide_decimal,
 )
@@ -233,24 +233,28 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
     # Only risks need reshaping (consequence columns → one mapping); other kinds' columns
     # are their fields already.
     risks = kind is RecordKind.risks
-    steps = [(p.index, p.field, p.type is ColumnType.text, p.type, p.decimal, p.date_order) for p in plans]
+    steps = [
+        (p.index, p.field, p.type is ColumnType.text, converter(p.type, decimal=p.decimal, order=p.date_order))
+        for p in plans
+    ]
     for number, cells in table.data_rows():
         flat: dict[str, Any] = {}
         problems: list[Problem] = []
         width = len(cells)
-        for index, name, is_text, column_type, decimal, order in steps:
+        for index, name, is_text, to_value in steps:
             value = cells[index] if index < width else None
-            if value is None or value == "":
+            if value is None:
                 continue
-            if is_text and type(value) is str:
-                value = value.strip()
-                if value:
-                    flat[name] = value
-                continue
-            if type(value) is str and value.isspace():
-                continue
+            if type(value) is str:
+                if is_text:
+                    value = value.strip()
+                    if value:
+                        flat[name] = value
+                    continue
+                if not value or value.isspace():
+                    continue
             try:
-                flat[name] = convert(value, column_type, decimal=decimal, order=order)
+                flat[name] = to_value(value)
             except ValueProblem as exc:
                 flat[name] = value
                 problems.append(Problem(name, value, str(exc)))
