@@ -9,8 +9,8 @@ from __future__ import annotations
 import getpass
 import os
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import date, datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, NamedTuple, Self
 
