@@ -96,7 +96,7 @@ def stage_seconds(path: Path, register: Path) -> dict[str, float]:
     from register.service import RegisterService, stored_form
 
     service = RegisterService.create(register, actor="bench")
-    gc.disable()  # as import_file does while it validates and stores
+    gc.disable()  # as import_file does while it reads, validates and stores
     marks = [time.perf_counter()]
     kind, table, plans = importer._prepare(service, path, None, None, None, None)
     marks.append(time.perf_counter())

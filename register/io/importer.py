@@ -284,8 +284,9 @@ def _watched(
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Bulk validation allocates millions of objects that all stay alive until the commit;
-    the cyclic collector would only rescan them (measured: 1.3–1.8× slower with it on)."""
+    """Reading a sheet and validating its rows allocate millions of objects that all stay
+    alive until the commit; the cyclic collector would only rescan them (measured: validation
+    1.3–1.8× slower with it on; reading 100,000 rows 0.1 s slower, two full collections)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -345,10 +346,10 @@ def import_file(
     .xlsx of the rejected rows as they were written, with a reason column; `save_mapping`
     stores the mapping used for this header row, reused automatically next time.
     """
-    kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
-    total = len(table.data_rows())
-    rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
     with _collector_paused():
+        kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
+        total = len(table.data_rows())
+        rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
         report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
     summary = _source_summary(path, table, plans)
     if save_mapping and not dry_run and not (strict and report.rejects):
