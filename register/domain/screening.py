@@ -43,6 +43,11 @@ _LEGAL_SUFFIXES: tuple[tuple[str, ...], ...] = tuple(sorted(
     )),
     key=len, reverse=True,
 ))
+# Only a suffix ending in the name's last word can match, so each name tries a few, not all;
+# the longest-first order is kept within each group.
+_SUFFIXES_BY_LAST_WORD: dict[str, list[tuple[str, ...]]] = {}
+for _suffix in _LEGAL_SUFFIXES:
+    _SUFFIXES_BY_LAST_WORD.setdefault(_suffix[-1], []).append(_suffix)
 _LEGAL_PREFIXES = frozenset({"ao", "zao", "oao", "pao", "ooo", "jsc", "pjsc", "ojsc"})
 _STOP_WORDS = frozenset({"the", "of", "and", "y", "et", "de", "del", "la", "le", "les", "des", "du", "el", "los", "las"})
 
@@ -71,7 +76,7 @@ def normalise_name(name: str) -> str:
     stripped = True
     while stripped:
         stripped = False
-        for suffix in _LEGAL_SUFFIXES:
+        for suffix in _SUFFIXES_BY_LAST_WORD.get(core[-1], ()) if core else ():
             if len(core) > len(suffix) and tuple(core[-len(suffix):]) == suffix:
                 del core[-len(suffix):]
                 stripped = True
@@ -175,7 +180,9 @@ class Screener:
     _forms: list[_ListedForm] = field(init=False, repr=False)
     _words_by_length: dict[int, list[str]] = field(init=False, repr=False)
     _forms_by_word: dict[str, list[int]] = field(init=False, repr=False)
-    _similar_cache: dict[tuple[str, float], tuple[tuple[str, float], ...]] = field(init=False, repr=False, default_factory=dict)
+    # cutoff → word → the listed words resembling it, with their scores
+    _similar_cache: dict[float, dict[str, tuple[tuple[str, float], ...]]] = field(init=False, repr=False, default_factory=dict)
+    _choices_by_length: dict[tuple[int, float], list[str]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._forms = []
@@ -199,8 +206,11 @@ class Screener:
     def scores(self, name: str, cutoff: float | None = None) -> list[tuple[ListedEntity, float, str]]:
         """(entity, score, listed name) for every entity scoring at least `cutoff`, best first."""
         cutoff = self.threshold if cutoff is None else cutoff
+        normalised = normalise_name(name)
+        if not self._resembles_a_listed_word(normalised.split(), cutoff):
+            return []
         best: dict[tuple[str, str], tuple[ListedEntity, float, str]] = {}
-        for words in name_variants(normalise_name(name)):
+        for words in name_variants(normalised):
             similar: dict[str, float] = {}
             for word in set(words):
                 for listed_word, score in self._similar_words(word, cutoff):
@@ -216,23 +226,44 @@ class Screener:
                     best[key] = (form.entity, round(score, 1), form.text)
         return sorted(best.values(), key=lambda item: (-item[1], item[0].list_id, item[0].entity_id))
 
+    def _resembles_a_listed_word(self, words: list[str], cutoff: float) -> bool:
+        """Whether any word of any variant of the name (the words, and each adjacent pair
+        joined) resembles a listed word: most names resemble none, and need no more work."""
+        similar = self._similar_words
+        for word in words:
+            if similar(word, cutoff):
+                return True
+        for first, second in zip(words, words[1:]):
+            if similar(first + second, cutoff):
+                return True
+        return False
+
     def _similar_words(self, word: str, cutoff: float) -> tuple[tuple[str, float], ...]:
         """Listed words resembling `word`; cached, since registers repeat words a lot."""
-        key = (word, cutoff)
-        found = self._similar_cache.get(key)
+        cache = self._similar_cache.get(cutoff)
+        if cache is None:
+            cache = self._similar_cache[cutoff] = {}
+        found = cache.get(word)
         if found is None:
+            choices = self._choices(len(word), cutoff)
+            matches = process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None) if choices else ()
+            found = tuple((listed, score) for listed, score, _ in matches) if matches else ()
+            if len(cache) < _WORD_CACHE_SIZE:
+                cache[word] = found
+        return found
+
+    def _choices(self, length: int, cutoff: float) -> list[str]:
+        """The listed words long or short enough to reach `cutoff` against a word of `length`."""
+        key = (length, cutoff)
+        choices = self._choices_by_length.get(key)
+        if choices is None:
             # ratio = 2·common / (len a + len b) ≤ 2·min / (len a + len b): only words of a
             # close enough length can reach the cutoff, so only those are compared.
             span = (200 - cutoff) / cutoff if cutoff > 0 else float("inf")
-            shortest, longest = len(word) / span - 1e-9, len(word) * span + 1e-9
-            choices = [w for length, words in self._words_by_length.items() if shortest <= length <= longest for w in words]
-            found = tuple(
-                (listed, score)
-                for listed, score, _ in process.extract(word, choices, scorer=fuzz.ratio, score_cutoff=cutoff, limit=None)
-            )
-            if len(self._similar_cache) < _WORD_CACHE_SIZE:
-                self._similar_cache[key] = found
-        return found
+            shortest, longest = length / span - 1e-9, length * span + 1e-9
+            choices = [w for size, words in self._words_by_length.items() if shortest <= size <= longest for w in words]
+            self._choices_by_length[key] = choices
+        return choices
 
     def screen(self, supplier_id: str, names: Mapping[str, str]) -> list[Hit]:
         """Hits for one supplier; `names` maps a field ("name", "parent_name") to its text."""

@@ -52,7 +52,7 @@ from register.io.values import (
     DateOrder,
     ValueProblem,
     column_types,
-    convert,
+    converter,
     decide_date_order,
     decide_decimal,
 )
@@ -233,24 +233,28 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
     # Only risks need reshaping (consequence columns → one mapping); other kinds' columns
     # are their fields already.
     risks = kind is RecordKind.risks
-    steps = [(p.index, p.field, p.type is ColumnType.text, p.type, p.decimal, p.date_order) for p in plans]
+    steps = [
+        (p.index, p.field, p.type is ColumnType.text, converter(p.type, decimal=p.decimal, order=p.date_order))
+        for p in plans
+    ]
     for number, cells in table.data_rows():
         flat: dict[str, Any] = {}
         problems: list[Problem] = []
         width = len(cells)
-        for index, name, is_text, column_type, decimal, order in steps:
+        for index, name, is_text, to_value in steps:
             value = cells[index] if index < width else None
-            if value is None or value == "":
+            if value is None:
                 continue
-            if is_text and type(value) is str:
-                value = value.strip()
-                if value:
-                    flat[name] = value
-                continue
-            if type(value) is str and value.isspace():
-                continue
+            if type(value) is str:
+                if is_text:
+                    value = value.strip()
+                    if value:
+                        flat[name] = value
+                    continue
+                if not value or value.isspace():
+                    continue
             try:
-                flat[name] = convert(value, column_type, decimal=decimal, order=order)
+                flat[name] = to_value(value)
             except ValueProblem as exc:
                 flat[name] = value
                 problems.append(Problem(name, value, str(exc)))
@@ -280,8 +284,9 @@ def _watched(
 
 @contextlib.contextmanager
 def _collector_paused() -> Iterator[None]:
-    """Bulk validation allocates millions of objects that all stay alive until the commit;
-    the cyclic collector would only rescan them (measured: 1.3–1.8× slower with it on)."""
+    """Reading a sheet and validating its rows allocate millions of objects that all stay
+    alive until the commit; the cyclic collector would only rescan them (measured: validation
+    1.3–1.8× slower with it on; reading 100,000 rows 0.1 s slower, two full collections)."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -341,10 +346,10 @@ def import_file(
     .xlsx of the rejected rows as they were written, with a reason column; `save_mapping`
     stores the mapping used for this header row, reused automatically next time.
     """
-    kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
-    total = len(table.data_rows())
-    rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
     with _collector_paused():
+        kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
+        total = len(table.data_rows())
+        rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
         report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
     summary = _source_summary(path, table, plans)
     if save_mapping and not dry_run and not (strict and report.rejects):

@@ -49,9 +49,11 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_OOXML_MARK = "EncryptedPackage".encode("utf-16-le")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 # Cell references with a column past Z or a row past 99,999: rare in real sheets, so the
-# scan matches almost nothing on an ordinary file and stays fast.
-_WIDE_OR_DEEP_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]{2,}[0-9]+|[A-Za-z]?[0-9]{6,})[\"']")
-_ANY_REF = re.compile(rb"\sr\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")
+# scan matches almost nothing on an ordinary file and stays fast. Each pattern starts with
+# the literal "r" (the space before it is checked looking back): the regex engine then jumps
+# from one "r" to the next instead of trying a match at every byte, twice as fast.
+_WIDE_OR_DEEP_REF = re.compile(rb"r(?<=\sr)\s*=\s*[\"']([A-Za-z]{2,}[0-9]+|[A-Za-z]?[0-9]{6,})[\"']")
+_ANY_REF = re.compile(rb"r(?<=\sr)\s*=\s*[\"']([A-Za-z]*)([0-9]+)[\"']")
 _SPLIT_REF = re.compile(rb"([A-Za-z]*)([0-9]+)")
 
 

@@ -16,7 +16,7 @@ import typing
 from collections import Counter
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from register.domain.method import Method
 from register.domain.models import MODELS, RecordKind
@@ -262,10 +262,29 @@ def _base_types(annotation: Any) -> set[Any]:
 
 def convert(value: Any, column_type: ColumnType, *, decimal: str = ".", order: DateOrder | None = None) -> Any:
     """The cell as its column's type; raises ValueProblem with the reason when it cannot be."""
+    return converter(column_type, decimal=decimal, order=order)(value)
+
+
+def converter(column_type: ColumnType, *, decimal: str = ".", order: DateOrder | None = None) -> Callable[[Any], Any]:
+    """`convert` for the cells of one column. The cells a workbook holds most (finite floats,
+    datetimes) are taken as they are, without the checks text needs: same results, and a
+    100,000-row import calls this a million times."""
     if column_type is ColumnType.integer:
-        return parse_integer(value, decimal)
+        def to_integer(value: Any) -> int:
+            if type(value) is float and value.is_integer():
+                return int(value)
+            return parse_integer(value, decimal)
+        return to_integer
     if column_type is ColumnType.number:
-        return parse_number(value, decimal)
+        def to_number(value: Any) -> float:
+            if type(value) is float and math.isfinite(value):
+                return value
+            return parse_number(value, decimal)
+        return to_number
     if column_type is ColumnType.date:
-        return parse_date(value, order)
-    return as_text(value)
+        def to_date(value: Any) -> date:
+            if type(value) is datetime:
+                return value.date()
+            return parse_date(value, order)
+        return to_date
+    return as_text

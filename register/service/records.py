@@ -11,6 +11,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Self
 
@@ -47,7 +48,16 @@ def default_actor() -> str:
 
 def stored_form(record: BaseModel) -> dict[str, Any]:
     """What the register file holds for a record: its fields, never its computed ones."""
-    return record.model_dump(mode="json", exclude=set(type(record).model_computed_fields))
+    # This runs once per imported row: the serializer is called directly, with the exclusions
+    # looked up once per model and given as a set, which pydantic-core takes fastest (measured:
+    # half model_dump's time; a frozenset costs nearly as much as model_dump).
+    return record.__pydantic_serializer__.to_python(record, mode="json", exclude=_computed_fields(type(record)))
+
+
+@cache
+def _computed_fields(model: type[BaseModel]) -> set[str]:
+    """The model's computed fields (shared between calls: never changed)."""
+    return set(model.model_computed_fields)
 
 
 @dataclass

@@ -8,12 +8,15 @@ and a record edited behind the log's back no longer matches its last logged stat
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from collections.abc import Mapping
 from typing import Any, Iterable
 
+import orjson
+
 from register.errors import RegisterCorrupt
-from register.store.canonical import canonical_hash
+from register.store.canonical import canonical_bytes, canonical_hash
 
 GENESIS = "0" * 64
 AUDIT_TABLE = "audit"
@@ -35,9 +38,17 @@ def field_changes(before: dict[str, Any], after: dict[str, Any]) -> dict[str, li
 
 def make_entry(
     *, seq: int, prev: str, at: str, actor: str, kind: str, record_id: str,
-    before: dict[str, Any] | None, after: dict[str, Any] | None,
-) -> dict[str, Any]:
-    """A create carries the new record whole, a delete the removed one, an update the changed fields."""
+    before: dict[str, Any] | None, after: dict[str, Any] | None, after_bytes: bytes | None = None,
+) -> tuple[dict[str, Any], bytes]:
+    """The entry and its canonical bytes. A create carries the new record whole, a delete the
+    removed one, an update the changed fields.
+
+    `after_bytes`, the canonical bytes of `after` when the caller has them, is hashed and
+    embedded as it is: a bulk import then encodes each record once, not four times (state
+    hash, entry hash, record line, audit line) — same bytes, same hashes.
+    """
+    if after is not None and after_bytes is None:
+        after_bytes = canonical_bytes(after)
     entry: dict[str, Any] = {"seq": seq, "at": at, "actor": actor, "kind": kind, "record_id": record_id}
     if before is None:
         entry.update(action="create", after=after)
@@ -45,10 +56,11 @@ def make_entry(
         entry.update(action="delete", before=before)
     else:
         entry.update(action="update", changes=field_changes(before, after))
-    entry["state_hash"] = canonical_hash(after) if after is not None else None
+    entry["state_hash"] = hashlib.sha256(after_bytes).hexdigest() if after_bytes is not None else None
     entry["prev"] = prev
-    entry["hash"] = entry_hash(entry)
-    return entry
+    encodable = {**entry, "after": orjson.Fragment(after_bytes)} if "after" in entry and after_bytes is not None else entry
+    entry["hash"] = hashlib.sha256(canonical_bytes(encodable)).hexdigest()
+    return entry, canonical_bytes({**encodable, "hash": entry["hash"]})
 
 
 def entry_hash(entry: dict[str, Any]) -> str:

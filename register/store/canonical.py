@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from bisect import bisect_left
 from collections.abc import Mapping
-from typing import Any, Iterable
+from typing import Any
 
 import orjson
 
@@ -42,29 +42,34 @@ SEGMENT = 512  # records per cached chunk: small enough to re-join cheaply, few 
 class _EncodedTable:
     """One table's records encoded as lines in sorted-id order, cached in fixed-size segments."""
 
-    def __init__(self, rows: dict[str, Any]):
+    def __init__(self, rows: dict[str, Any], known: Mapping[str, bytes | None]):
         self.ids = sorted(rows)
-        self.lines = {doc_id: _encode(rows, doc_id) for doc_id in self.ids}
+        self.lines = {doc_id: known.get(doc_id) or _encode(rows, doc_id) for doc_id in self.ids}
         self.segments: list[bytes | None] = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
 
-    def update(self, rows: dict[str, Any], doc_ids: set[str]) -> None:
-        created = [doc_id for doc_id in doc_ids if doc_id in rows and doc_id not in self.lines]
-        deleted = [doc_id for doc_id in doc_ids if doc_id not in rows and doc_id in self.lines]
-        for doc_id in doc_ids:
+    def update(self, rows: dict[str, Any], changed: Mapping[str, bytes | None]) -> None:
+        """Take in changed records: each id with its line, or None (deleted, or to encode here)."""
+        lines = self.lines
+        created = [doc_id for doc_id in changed if doc_id not in lines and doc_id in rows]
+        deleted = [doc_id for doc_id in changed if doc_id in lines and doc_id not in rows]
+        for doc_id, line in changed.items():
             if doc_id in rows:
-                self.lines[doc_id] = _encode(rows, doc_id)
+                lines[doc_id] = line or _encode(rows, doc_id)
             else:
-                self.lines.pop(doc_id, None)
+                lines.pop(doc_id, None)
         if deleted or (created and self.ids and min(created) < self.ids[-1]):
             # The sorted order shifted under existing segments: rebuild them all.
             self.ids = sorted(rows)
             self.segments = [None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT)
             return
         if created:  # appended at the end, like audit entries and rising record ids
+            first_created = len(self.ids)
             self.ids.extend(sorted(created))
             self.segments.extend([None] * ((len(self.ids) + SEGMENT - 1) // SEGMENT - len(self.segments)))
-        for doc_id in doc_ids:
-            if doc_id in rows:
+            self.segments[first_created // SEGMENT] = None  # the last segment grew
+        appended = set(created)
+        for doc_id in changed:
+            if doc_id in rows and doc_id not in appended:
                 self.segments[bisect_left(self.ids, doc_id) // SEGMENT] = None
 
     def chunks(self) -> list[bytes]:
@@ -79,12 +84,13 @@ def _encode(rows: Mapping[str, Any], doc_id: str) -> bytes:
     """A record's line, reusing the bytes it was read with when it has not been parsed into a change."""
     encoded = rows.encoded(doc_id) if isinstance(rows, LazyRecords) else None
     if encoded is not None:
-        return b"\n  " + orjson.dumps(doc_id) + b": " + encoded
-    return _line(doc_id, rows[doc_id])
+        return record_line(doc_id, encoded)
+    return record_line(doc_id, canonical_bytes(rows[doc_id]))
 
 
-def _line(doc_id: str, record: Any) -> bytes:
-    return b"\n  " + orjson.dumps(doc_id) + b": " + orjson.dumps(record, option=_OPTIONS)
+def record_line(doc_id: str, encoded: bytes) -> bytes:
+    """A record's line in the file, from its canonical bytes."""
+    return b"\n  " + orjson.dumps(doc_id) + b": " + encoded
 
 
 class EncodedDocument:
@@ -98,26 +104,30 @@ class EncodedDocument:
 
     def __init__(self) -> None:
         self._tables: dict[str, _EncodedTable] = {}
-        self._dirty: dict[str, set[str]] = {}
+        # By table, the records written since the last `chunks`: id → its line as the commit
+        # made it, or None (deleted, or to encode here).
+        self._changed: dict[str, dict[str, bytes | None]] = {}
 
     def clear(self) -> None:
         self._tables.clear()
-        self._dirty.clear()
+        self._changed.clear()
 
-    def invalidate(self, keys: Iterable[tuple[str, str]]) -> None:
-        for table, doc_id in keys:
-            self._dirty.setdefault(table, set()).add(doc_id)
+    def invalidate(self, written: Mapping[str, Mapping[str, bytes | None]]) -> None:
+        """Records changed by a commit, by table: each id with its `record_line` or None."""
+        for table, lines in written.items():
+            self._changed.setdefault(table, {}).update(lines)
 
     def chunks(self, document: dict[str, dict[str, Any]]) -> list[bytes]:
         out: list[bytes] = [b"{\n"]
         names = sorted(document)
         for index, name in enumerate(names):
             rows = document[name]
+            changed = self._changed.get(name)
             encoded = self._tables.get(name)
             if encoded is None:
-                encoded = self._tables[name] = _EncodedTable(rows)
-            elif name in self._dirty:
-                encoded.update(rows, self._dirty[name])
+                encoded = self._tables[name] = _EncodedTable(rows, changed or {})
+            elif changed:
+                encoded.update(rows, changed)
             out.append(orjson.dumps(name) + b": {")
             segments = encoded.chunks()
             for s_index, segment in enumerate(segments):
@@ -127,7 +137,7 @@ class EncodedDocument:
             out.append(b"\n}" if rows else b"}")
             out.append(b",\n" if index < len(names) - 1 else b"\n")
         out.append(b"}\n")
-        self._dirty.clear()
+        self._changed.clear()
         return out
 
 

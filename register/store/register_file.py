@@ -13,17 +13,18 @@ import contextlib
 import gc
 import os
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 import orjson
 from filelock import FileLock, Timeout
 from tinydb import Storage, TinyDB
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
-from register.store.canonical import EncodedDocument
+from register.store.canonical import EncodedDocument, canonical_bytes, record_line
 from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
 
 SCHEMA_VERSION = 1
@@ -56,6 +57,28 @@ class _RecordTable(Table):
         updater(tables.setdefault(self.name, {}))
         self._storage.write(tables)
         self.clear_cache()
+
+    def replace_records(self, changes: Iterable[tuple[str, dict[str, Any] | None]]) -> None:
+        """Store each record under its id, or remove it where the record is None: one pass,
+        without the per-document checks and wrappers of TinyDB's remove and insert_multiple."""
+        def updater(table: dict[str, Any]) -> None:
+            for record_id, record in changes:
+                if record_id in table:  # removed first, as TinyDB's remove-then-insert did
+                    del table[record_id]
+                if record is not None:
+                    table[record_id] = dict(record)
+
+        self._update_table(updater)
+
+    def append_records(self, records: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        """Add records under new ids; an id already present is an error (the audit log only grows)."""
+        def updater(table: dict[str, Any]) -> None:
+            for record_id, record in records:
+                if record_id in table:
+                    raise ValueError(f"record {record_id} already exists")
+                table[record_id] = dict(record)
+
+        self._update_table(updater)
 
 
 class _AtomicStorage(Storage):
@@ -105,8 +128,9 @@ class _AtomicStorage(Storage):
         self._stamp = None
         self._encoded.clear()
 
-    def flush(self, changed: Iterable[tuple[str, str]]) -> None:
-        """Write the whole document atomically; only the records in `changed` are re-encoded."""
+    def flush(self, changed: Mapping[str, Mapping[str, bytes | None]]) -> None:
+        """Write the whole document atomically; only the records in `changed` are re-encoded,
+        or taken as the lines `changed` gives them."""
         assert self._data is not None
         self._encoded.invalidate(changed)
         _atomic_write(self.path, self._encoded.chunks(self._data))
@@ -251,11 +275,12 @@ class Transaction:
 
     def put(self, kind: str, record_id: str, record: dict[str, Any]) -> str:
         """Stage a record; returns "created", "updated" or "unchanged"."""
-        current = self.get(kind, record_id)
+        key = (kind, record_id)
+        staged = self._pending.get(key)
+        before, current = staged if staged is not None else (self._committed(kind, record_id),) * 2
         if current == record:
             return "unchanged"
-        before = self._pending.get((kind, record_id), (self._committed(kind, record_id), None))[0]
-        self._pending[(kind, record_id)] = (before, record)
+        self._pending[key] = (before, record)
         return "created" if current is None else "updated"
 
     def delete(self, kind: str, record_id: str) -> bool:
@@ -269,37 +294,37 @@ class Transaction:
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
 
-    def _apply(self) -> list[tuple[str, str]]:
-        """Apply the staged changes and their audit entries; returns the (table, id) keys written."""
+    def _apply(self) -> dict[str, dict[str, bytes | None]]:
+        """Apply the staged changes and their audit entries; returns, by table, each id written
+        with its line in the file (None for a deleted record), so the file write reuses it."""
         by_kind: dict[str, list[tuple[str, dict | None, dict | None]]] = {}
         for (kind, record_id), (before, after) in self._pending.items():
             if before != after:
                 by_kind.setdefault(kind, []).append((record_id, before, after))
-        audit_table = self._db.table(audit.AUDIT_TABLE)
         log = self._db.storage.read().get(audit.AUDIT_TABLE, {})
         seq = len(log)
         prev = audit.head(log)
-        new_entries: list[Document] = []
+        written: dict[str, dict[str, bytes | None]] = {}
+        audit_lines = written[audit.AUDIT_TABLE] = {}
+        new_entries: list[tuple[str, dict[str, Any]]] = []
         for kind in sorted(by_kind):
             changes = sorted(by_kind[kind], key=lambda change: change[0])
-            table = self._db.table(kind)
-            replaced = [record_id for record_id, before, _ in changes if before is not None]
-            if replaced:
-                table.remove(doc_ids=replaced)
-            table.insert_multiple(
-                Document(after, doc_id=record_id) for record_id, _, after in changes if after is not None
-            )
+            lines = written.setdefault(kind, {})
+            self._db.table(kind).replace_records((record_id, after) for record_id, _, after in changes)
             for record_id, before, after in changes:
                 seq += 1
-                entry = audit.make_entry(
+                after_bytes = canonical_bytes(after) if after is not None else None
+                entry, entry_bytes = audit.make_entry(
                     seq=seq, prev=prev, at=self._at, actor=self._actor, kind=kind,
-                    record_id=record_id, before=before, after=after,
+                    record_id=record_id, before=before, after=after, after_bytes=after_bytes,
                 )
                 prev = entry["hash"]
-                new_entries.append(Document(entry, doc_id=audit.seq_key(seq)))
-        audit_table.insert_multiple(new_entries)
-        written = [(kind, record_id) for kind, changes in by_kind.items() for record_id, _, _ in changes]
-        return written + [(audit.AUDIT_TABLE, entry.doc_id) for entry in new_entries]
+                lines[record_id] = record_line(record_id, after_bytes) if after_bytes is not None else None
+                key = audit.seq_key(seq)
+                new_entries.append((key, entry))
+                audit_lines[key] = record_line(key, entry_bytes)
+        self._db.table(audit.AUDIT_TABLE).append_records(new_entries)
+        return written
 
 
 class RegisterFile:
