@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any, NoReturn
 import click
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+
     from register.service import RegisterService
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
@@ -45,6 +47,13 @@ def _open(db: str | None) -> RegisterService:
     from register.service import RegisterService
 
     return RegisterService.open(_db_path(db), actor=click.get_current_context().obj.get("actor"))
+
+
+def _snapshot(db: str | None) -> AbstractContextManager[RegisterService]:
+    """A read-only snapshot of the register, for commands that read it through once."""
+    from register.service import RegisterService
+
+    return RegisterService.open_snapshot(_db_path(db), actor=click.get_current_context().obj.get("actor"))
 
 
 def review_import_options(command: Any) -> Any:
@@ -236,20 +245,25 @@ def _print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:
 @json_option
 def verify(db: str | None, as_json: bool) -> None:
     """Check the audit chain and that every record equals its last logged state."""
-    service = _open(db)
-    problems = service.verify()
-    info = service.info()
+    from register.errors import RegisterCorrupt
+
+    with _snapshot(db) as service:  # read record by record: a register of any size verifies in little memory
+        problems = service.verify()
+        try:
+            info = service.info()
+        except RegisterCorrupt:  # a damaged line has no hash to give; verify has named it
+            info = None
     if as_json:
-        _print_json({"ok": not problems, "audit_entries": info.audit_entries, "audit_head": info.audit_head,
-                     "content_hash": info.content_hash, "problems": [str(p) for p in problems]})
-    elif problems:
+        _print_json({"ok": not problems, "audit_entries": info and info.audit_entries, "audit_head": info and info.audit_head,
+                     "content_hash": info and info.content_hash, "problems": [str(p) for p in problems]})
+    elif problems or info is None:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)
         click.echo(f"register: {len(problems)} problem(s) in {service.path}", err=True)
     else:
         click.echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state")
         click.echo(f"audit head {info.audit_head}")
-    sys.exit(EXIT_ERROR if problems else EXIT_OK)
+    sys.exit(EXIT_ERROR if problems or info is None else EXIT_OK)
 
 
 @cli.command()
@@ -257,8 +271,8 @@ def verify(db: str | None, as_json: bool) -> None:
 @json_option
 def info(db: str | None, as_json: bool) -> None:
     """Summarise a register: counts, method, hashes."""
-    service = _open(db)
-    _summarise(service, as_json)
+    with _snapshot(db) as service:
+        _summarise(service, as_json)
 
 
 def _summarise(service: RegisterService, as_json: bool) -> None:
@@ -583,11 +597,8 @@ def _print_exposure(report: dict[str, Any]) -> None:
 def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json: bool) -> None:
     """Write the auditor workbook OUT.xlsx: summary, method, risks with live recomputation,
     suppliers, interconnections, heat map, reviews and the audit trail."""
-    from register.service import RegisterService
-
     # A snapshot, not an open register: the export reads records from disk as it writes them.
-    actor = click.get_current_context().obj.get("actor")
-    with RegisterService.open_snapshot(_db_path(db), actor=actor) as service:
+    with _snapshot(db) as service:
         result = service.export_workbook(out, as_of=as_of.date() if as_of else None, preparer=preparer)
     if as_json:
         _print_json(result.as_dict())

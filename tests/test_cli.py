@@ -119,6 +119,17 @@ def test_verify_names_the_tampered_record(sample_register):
     assert "suppliers SUP-001: differs from its last logged state" in result.stderr
 
 
+def test_verify_names_a_damaged_record_line_instead_of_failing(sample_register):
+    lines = sample_register.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith('  "SUP-002": {'))
+    lines[index] = lines[index].replace('"name":', '"name"', 1)
+    sample_register.write_text("".join(lines), encoding="utf-8")
+    result = run_cli("verify", "--db", str(sample_register))
+    assert result.returncode == 1
+    assert "suppliers SUP-002: is not valid JSON: the record was damaged" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_register_path_environment_variable_is_the_default(tmp_path):
     db = tmp_path / "env.json"
     assert run_cli("init", str(db)).returncode == 0

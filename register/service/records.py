@@ -23,7 +23,7 @@ from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import RiskStanding, score_risk, worst_residual
 from register.domain.screening import Screener
 from register.domain.validation import Problem, problems_from
-from register.errors import InvalidRecord, RecordNotFound, RegisterError
+from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
 from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
 from register.store.audit import AUDIT_TABLE, entries, head
 from register.store.canonical import tables_hash
@@ -428,7 +428,12 @@ class RecordsService:
         tables = {name: rows for name, rows in document.items() if name != AUDIT_TABLE}
         problems = verify_chain(document.get(AUDIT_TABLE, {}), tables)
         method = self.method
-        for risk_id, data in sorted(document.get(RecordKind.risks.value, {}).items()):
+        risks = document.get(RecordKind.risks.value, {})
+        for risk_id in sorted(risks):
+            try:
+                data = risks[risk_id]
+            except RegisterCorrupt:
+                continue  # reported by verify_chain
             try:
                 risk = Risk.model_validate(data)
                 recomputed = stored_form(score_risk(risk, method)) if risk.method_version == method.method_version else data

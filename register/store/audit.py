@@ -77,7 +77,7 @@ class AuditProblem:
 
 
 def verify_chain(
-    audit: Mapping[str, dict[str, Any]], records: dict[str, dict[str, dict[str, Any]]]
+    audit: Mapping[str, dict[str, Any]], records: Mapping[str, Mapping[str, dict[str, Any]]]
 ) -> list[AuditProblem]:
     """Every problem with the chain itself and with records that stray from their last logged state."""
     problems: list[AuditProblem] = []
@@ -104,9 +104,14 @@ def verify_chain(
         last_state[(str(entry.get("kind")), str(entry.get("record_id")))] = entry.get("state_hash")
 
     for kind, rows in sorted(records.items()):
-        for record_id, record in sorted(rows.items()):
+        for record_id in sorted(rows):  # each record read when checked: a snapshot never holds them all
             logged = last_state.pop((kind, record_id), None)
             where = f"{kind} {record_id}"
+            try:
+                record = rows[record_id]
+            except RegisterCorrupt:
+                problems.append(AuditProblem(where, "is not valid JSON: the record was damaged"))
+                continue
             if logged is None:
                 problems.append(AuditProblem(where, "has no audit entry for its current state (added or restored outside the register)"))
             elif canonical_hash(record) != logged:
