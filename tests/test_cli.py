@@ -109,21 +109,23 @@ def test_missing_register_is_one_line(tmp_path):
     assert "register init" in one_line_error(result)
 
 
+def _edit_record_line(path, record_id: str, old: str, new: str) -> None:
+    """Edit one record's line of the register file behind the register's back."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith(f'  "{record_id}": {{'))
+    lines[index] = lines[index].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def test_verify_names_the_tampered_record(sample_register):
-    lines = sample_register.read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(i for i, line in enumerate(lines) if line.startswith('  "SUP-001": {'))
-    lines[index] = lines[index].replace('"criticality":', '"criticality":1,"was":', 1)
-    sample_register.write_text("".join(lines), encoding="utf-8")
+    _edit_record_line(sample_register, "SUP-001", '"criticality":', '"criticality":1,"was":')
     result = run_cli("verify", "--db", str(sample_register))
     assert result.returncode == 1
     assert "suppliers SUP-001: differs from its last logged state" in result.stderr
 
 
 def test_verify_names_a_damaged_record_line_instead_of_failing(sample_register):
-    lines = sample_register.read_text(encoding="utf-8").splitlines(keepends=True)
-    index = next(i for i, line in enumerate(lines) if line.startswith('  "SUP-002": {'))
-    lines[index] = lines[index].replace('"name":', '"name"', 1)
-    sample_register.write_text("".join(lines), encoding="utf-8")
+    _edit_record_line(sample_register, "SUP-002", '"name":', '"name"')
     result = run_cli("verify", "--db", str(sample_register))
     assert result.returncode == 1
     assert "suppliers SUP-002: is not valid JSON: the record was damaged" in result.stderr
