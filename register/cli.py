@@ -254,8 +254,13 @@ def verify(db: str | None, as_json: bool) -> None:
         except RegisterCorrupt:  # a damaged line has no hash to give; verify has named it
             info = None
     if as_json:
-        _print_json({"ok": not problems, "audit_entries": info and info.audit_entries, "audit_head": info and info.audit_head,
-                     "content_hash": info and info.content_hash, "problems": [str(p) for p in problems]})
+        _print_json({
+            "ok": not problems,
+            "audit_entries": None if info is None else info.audit_entries,
+            "audit_head": None if info is None else info.audit_head,
+            "content_hash": None if info is None else info.content_hash,
+            "problems": [str(p) for p in problems],
+        })
     elif problems or info is None:
         for problem in problems:
             click.echo(f"problem: {problem}", err=True)

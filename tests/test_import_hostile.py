@@ -149,6 +149,36 @@ def test_wide_stray_cell_is_refused_before_reading(service: RegisterService, tmp
     assert "row 60,000 and column 18,278" in message
 
 
+def _renamed_sheet(valid: Path, target: Path, new_name: str, sheet_xml: bytes) -> Path:
+    """A copy whose worksheet part has another name, its relationships and content types
+    following it: readers find parts through those, not by their names."""
+    old_name = SHEET
+    with zipfile.ZipFile(valid) as original, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as copy:
+        for item in original.infolist():
+            data = sheet_xml if item.filename == old_name else original.read(item.filename)
+            if item.filename.endswith(".rels") or item.filename == "[Content_Types].xml":
+                data = data.replace(old_name.removeprefix("xl/").encode(), new_name.removeprefix("xl/").encode())
+            copy.writestr(new_name if item.filename == old_name else item.filename, data)
+    return target
+
+
+def test_a_renamed_worksheet_is_still_read_and_still_checked(service: RegisterService, tmp_path: Path, valid: Path) -> None:
+    renamed = _renamed_sheet(valid, tmp_path / "renamed.xlsx", "xl/worksheets/data.bin", _sheet_xml(valid))
+    assert import_file(service, renamed, dry_run=True).created == 3  # the reader follows the relationships
+    wide = _sheet_xml(valid).replace(b"</sheetData>", b'<row r="60000"><c r="ZZZ60000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
+    _refused(service, _renamed_sheet(valid, tmp_path / "wide.xlsx", "xl/worksheets/data.bin", wide), "more than 8,000,000 cells")
+    entities = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + _sheet_xml(valid).replace(b"Supplier 1<", b"&a;<")
+    _refused(service, _renamed_sheet(valid, tmp_path / "doctype.xlsx", "xl/worksheets/data.bin", entities), "XML entities")
+
+
+def test_xml_in_utf16_is_refused(service: RegisterService, tmp_path: Path, valid: Path) -> None:
+    xml = _sheet_xml(valid)
+    if xml.startswith(b"<?xml"):
+        xml = xml[xml.find(b"?>") + 2:]
+    wide = b"\xff\xfe" + (b'<?xml version="1.0" encoding="UTF-16"?>' + xml).decode().encode("utf-16-le")
+    _refused(service, rewrite_zip(valid, tmp_path / "utf16.xlsx", {SHEET: wide}), "UTF-16")
+
+
 def test_deep_but_narrow_sheet_is_allowed(service: RegisterService, tmp_path: Path, valid: Path) -> None:
     xml = _sheet_xml(valid).replace(b"</sheetData>", b'<row r="200000"><c r="A200000" t="inlineStr"><is><t>S-9999</t></is></c></row></sheetData>')
     report = import_file(service, rewrite_zip(valid, tmp_path / "deep.xlsx", {SHEET: xml}), dry_run=True)

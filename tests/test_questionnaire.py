@@ -217,7 +217,7 @@ def test_an_unanswered_questionnaire_records_nothing(service, spanish):
 def test_files_that_are_not_questionnaires(service, tmp_path):
     text = tmp_path / "notes.xlsx"
     text.write_text("not a workbook")
-    with pytest.raises(UnreadableFile, match="not a readable .xlsx"):
+    with pytest.raises(UnreadableFile, match="not a workbook"):
         import_questionnaire(service, text, "SUP-7")
     other = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()

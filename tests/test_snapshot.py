@@ -8,9 +8,10 @@ import orjson
 import pytest
 
 from register.domain.models import RecordKind
-from register.errors import RegisterNotFound
+from register.errors import RegisterCorrupt, RegisterError, RegisterNotFound
 from register.service import RegisterService, SourceRow
 from register.store import RegisterFile
+from register.store.canonical import document_bytes
 from register.store.layout import index_document
 
 from conftest import fixed_clock, risk, supplier
@@ -147,3 +148,34 @@ def test_exporting_reads_records_from_disk_instead_of_holding_the_register(tmp_p
           f"{large_peak / 1e6:.1f} MB ({small_peak / 1e6:.1f} MB at half the size): {growth:.2f} byte per byte")
     assert parse_peak > 3 * large_bytes
     assert growth < 0.5
+
+
+def test_a_record_id_that_is_not_utf8_is_a_one_line_error_not_a_crash(populated):
+    populated.write_bytes(populated.read_bytes().replace(b'\n  "SUP-2": {', b'\n  "SUP\xff-2": {', 1))
+    with open(populated, "rb") as handle:
+        assert index_document(handle) is None
+    _refused_both_ways(populated, "not a register file: invalid JSON")
+
+
+def test_records_cannot_be_read_once_the_snapshot_is_closed(populated):
+    with RegisterService.open_snapshot(populated) as snapshot:
+        risks = snapshot.stored(RecordKind.risks)
+        assert risks["R-1"]["risk_id"] == "R-1"
+    with open(populated, "rb"), pytest.raises(RegisterError, match="snapshot was closed"):
+        risks["R-1"]
+
+
+def test_a_schema_version_no_program_wrote_is_refused_in_one_line(populated):
+    document = orjson.loads(populated.read_bytes())
+    document["register"]["meta"]["schema_version"] = 0
+    populated.write_bytes(document_bytes(document))
+    _refused_both_ways(populated, "schema version 0")
+
+
+def _refused_both_ways(path, match: str) -> None:
+    """Opening the register and taking a snapshot of it fail alike, in one line."""
+    with pytest.raises(RegisterCorrupt, match=match) as opened:
+        RegisterService.open(path)
+    with pytest.raises(RegisterCorrupt, match=match) as snapshot, RegisterService.open_snapshot(path):
+        pass
+    assert "\n" not in str(opened.value) and "\n" not in str(snapshot.value)

@@ -19,7 +19,8 @@ from register.domain.models import RecordKind
 from register.domain.reviews import Rating, overall_conformance, parse_rating, rating_label
 from register.domain.text import fold
 from register.errors import RegisterError, UnreadableFile
-from register.io.safety import FileFormat, check_zip_workbook
+from register.io.reading import Workbook, open_workbook
+from register.io.safety import FileFormat
 from register.service import Reject, RegisterService
 
 META_SHEET = "_register"
@@ -223,53 +224,52 @@ def _cell_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _open_workbook(path: Path) -> Any:
-    import openpyxl
-
+def _open_workbook(path: Path) -> Workbook:
+    """The questionnaire as the imports read any file people send: python-calamine behind the
+    pre-flight checks (never openpyxl, whose lxml parser would accept entity declarations)."""
     if not path.is_file():
         raise UnreadableFile(f"cannot read {path}: no such file")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise UnreadableFile(f"cannot read {path.name}: not a readable .xlsx workbook ({exc})") from None
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise UnreadableFile(f"cannot read {path.name}: it unpacks to {unpacked:,} bytes, far more than a questionnaire holds")
-    # The imports' pre-flight checks (no DOCTYPE, honest sizes, sane extents): openpyxl parses
-    # some parts with lxml, which does not refuse entity declarations itself.
-    check_zip_workbook(path, FileFormat.xlsx)
-    try:
-        return openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
-        raise UnreadableFile(f"cannot read {path.name}: not a readable .xlsx workbook ({exc})") from None
+    if zipfile.is_zipfile(path):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                unpacked = sum(info.file_size for info in archive.infolist())
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise UnreadableFile(f"cannot read {path.name}: not a readable .xlsx workbook ({exc})") from None
+        if unpacked > MAX_UNPACKED_BYTES:
+            raise UnreadableFile(f"cannot read {path.name}: it unpacks to {unpacked:,} bytes, far more than a questionnaire holds")
+    book = open_workbook(path)
+    if book.format is FileFormat.text:
+        book.close()
+        raise UnreadableFile(f"cannot read {path.name}: not a readable .xlsx workbook (it holds plain text)")
+    return book
 
 
 _HEADER_INDEX = {fold(label): name for name, labels in HEADERS.items() for label in labels.values()}
 
 
-def _question_sheet(book: Any, path: Path) -> tuple[Any, dict[str, int], list[str]]:
+def _question_sheet(book: Workbook, path: Path) -> tuple[str, dict[str, int], list[str]]:
     """The sheet whose first row names the ID and Answer columns, with column positions."""
-    for sheet in book.worksheets:
-        if sheet.title == META_SHEET:
+    for name in book.sheet_names:
+        if name is None or name == META_SHEET:
             continue
-        first = next(sheet.iter_rows(min_row=1, max_row=1, max_col=len(COLUMNS) * 3, values_only=True), ())
+        first = (book.head(name, 1) or [[]])[0][:len(COLUMNS) * 3]
         headers = [_cell_text(v) for v in first]
         positions: dict[str, int] = {}
         for index, header in enumerate(headers):
-            name = _HEADER_INDEX.get(fold(header))
-            if name is not None and name not in positions:
-                positions[name] = index
+            field_name = _HEADER_INDEX.get(fold(header))
+            if field_name is not None and field_name not in positions:
+                positions[field_name] = index
         if {"criterion_id", "answer"} <= set(positions):
-            return sheet, positions, headers
+            return name, positions, headers
     raise UnreadableFile(f"{path.name} is not a questionnaire: no sheet has an ID column and an Answer column")
 
 
-def _metadata(book: Any) -> dict[str, str]:
+def _metadata(book: Workbook) -> dict[str, str]:
     """What the hidden sheet says about the questionnaire (empty if someone copied the rows elsewhere)."""
-    if META_SHEET not in book.sheetnames:
+    if META_SHEET not in book.sheet_names:
         return {}
-    rows = book[META_SHEET].iter_rows(min_row=1, max_row=10, max_col=2, values_only=True)
-    return {_cell_text(row[0]): _cell_text(row[1]) for row in rows if len(row) == 2 and not _blank(row[0])}
+    rows = book.head(META_SHEET, 10)
+    return {_cell_text(row[0]): _cell_text(row[1]) for row in rows if len(row) >= 2 and not _blank(row[0])}
 
 
 def import_questionnaire(
@@ -289,10 +289,10 @@ def import_questionnaire(
         prepared_for = meta.get("supplier_id")
         if prepared_for and prepared_for != supplier_id:
             raise RegisterError(f"{path.name} was prepared for supplier {prepared_for}, not {supplier_id}; nothing was imported")
-        sheet, positions, headers = _question_sheet(book, path)
+        sheet_name, positions, headers = _question_sheet(book, path)
         report = QuestionnaireReport(supplier_id)
         lang = meta.get("lang") if meta.get("lang") in LANGUAGES else "en"
-        answers = _read_answers(sheet, positions, headers, applicable, report, lang)
+        answers = _read_answers(sheet_name, book.sheet(sheet_name).rows, positions, headers, applicable, report, lang)
     finally:
         book.close()
     report.missing = sorted(applicable - set(answers) - {r.id for r in report.rejects})
@@ -307,7 +307,8 @@ def import_questionnaire(
 
 
 def _read_answers(
-    sheet: Any, positions: dict[str, int], headers: list[str], applicable: set[str], report: QuestionnaireReport, lang: str,
+    sheet: str, rows: list[list[Any]], positions: dict[str, int], headers: list[str], applicable: set[str],
+    report: QuestionnaireReport, lang: str,
 ) -> dict[str, dict[str, Any]]:
     width = max(positions.values()) + 1
     answers: dict[str, dict[str, Any]] = {}
@@ -316,11 +317,11 @@ def _read_answers(
     other_languages = " or ".join({"en": "English", "es": "Spanish", "fr": "French"}[other] for other in LANGUAGES if other != lang)
 
     def reject(number: int, criterion_id: str | None, column: str, value: Any, reason: str) -> None:
-        report.rejects.append(Reject(number, criterion_id, headers[positions[column]], value, reason, sheet=sheet.title))
+        report.rejects.append(Reject(number, criterion_id, headers[positions[column]], value, reason, sheet=sheet))
 
-    for number, values in enumerate(sheet.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
+    for number, values in enumerate((row[:width] for row in rows[1:]), start=2):
         if number > MAX_ROWS + 1:
-            raise UnreadableFile(f"sheet {sheet.title!r} has more than {MAX_ROWS} rows; a questionnaire has one row per criterion")
+            raise UnreadableFile(f"sheet {sheet!r} has more than {MAX_ROWS} rows; a questionnaire has one row per criterion")
         cells = {name: (values[i] if i < len(values) else None) for name, i in positions.items()}
         if all(_blank(v) for v in cells.values()):
             continue

@@ -48,6 +48,10 @@ _CHUNK = 4 * 1024 * 1024
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED_OOXML_MARK = "EncryptedPackage".encode("utf-16-le")
 _DOCTYPE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+# Byte-order marks of UTF-16/32, and "<" as the first UTF-16 unit: lxml reads such XML (and its
+# DOCTYPE), which a scan for ASCII bytes would miss.
+_IMAGE_PART = re.compile(r"(^|/)(media|Pictures)/|\.(png|jpe?g|gif|svg|emf|wmf|bmp|tiff?)$", re.IGNORECASE)
+_WIDE_XML = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff", b"<\x00", b"\x00<")
 # Cell references with a column past Z or a row past 99,999: rare in real sheets, so the
 # scan matches almost nothing on an ordinary file and stays fast. Each pattern starts with
 # the literal "r" (the space before it is checked looking back): the regex engine then jumps
@@ -134,7 +138,9 @@ def check_zip_workbook(path: Path, file_format: FileFormat) -> None:
                     continue
                 if entry.flag_bits & 0x1:
                     raise UnreadableFile(f"cannot read {path.name}: the workbook is encrypted; save an unprotected copy and import that")
-                worksheet = file_format is FileFormat.xlsx and entry.filename.startswith("xl/worksheets/") and entry.filename.endswith(".xml")
+                # Any part may be a worksheet under another name; only the shared strings hold
+                # free text that could look like a cell reference.
+                worksheet = file_format is FileFormat.xlsx and not entry.filename.endswith("sharedStrings.xml")
                 _scan_part(path, archive, entry, worksheet)
     except UnreadableFile:
         raise
@@ -183,14 +189,22 @@ def _column_number(letters: bytes) -> int:
 
 
 def _scan_part(path: Path, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, worksheet: bool) -> None:
-    is_xml = entry.filename.endswith((".xml", ".rels")) or entry.filename in ("[Content_Types].xml",)
+    # Readers find parts through the package's relationships, not by their names, so every
+    # part is scanned as XML whatever it is called, except images and embedded OLE files
+    # (macros, objects): binary, or SVG that may carry a DOCTYPE no reader of ours parses.
+    is_xml = not _IMAGE_PART.search(entry.filename)
     extent = _Extent()
     tail = b""
+    first = True
     with archive.open(entry) as stream:
-        while True:
-            chunk = stream.read(_CHUNK)
-            if not chunk:
-                break
+        while chunk := stream.read(_CHUNK):  # read to the end even when not scanned: the CRC check
+            if first:
+                first = False
+                is_xml = is_xml and not chunk.startswith(_OLE_MAGIC)
+                if is_xml and chunk.startswith(_WIDE_XML):
+                    raise UnreadableFile(
+                        f"cannot read {path.name}: part {entry.filename} is XML in UTF-16 or UTF-32, which no spreadsheet program writes"
+                    )
             if not is_xml:
                 continue
             window = tail + chunk
@@ -202,7 +216,7 @@ def _scan_part(path: Path, archive: zipfile.ZipFile, entry: zipfile.ZipInfo, wor
                 for match in _WIDE_OR_DEEP_REF.finditer(window):
                     extent.add(match.group(1))
             tail = window[-64:]
-    if worksheet:
+    if worksheet and is_xml:
         _check_extent(path, archive, entry, extent)
 
 

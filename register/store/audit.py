@@ -127,7 +127,7 @@ def head(audit: dict[str, dict[str, Any]]) -> str:
         return GENESIS
     # Keys run 1..n without gaps in an intact log; fall back to the largest key otherwise.
     last = audit.get(seq_key(len(audit))) or audit[max(audit)]
-    return last.get("hash", "")
+    return last.get("hash", "") if isinstance(last, dict) else ""  # not an entry: verify names it
 
 
 def entries(audit: Mapping[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:

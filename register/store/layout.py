@@ -15,7 +15,7 @@ from typing import Any, BinaryIO
 
 import orjson
 
-from register.errors import RegisterCorrupt
+from register.errors import RegisterCorrupt, RegisterError
 
 _TABLE_HEADER = re.compile(rb'"([A-Za-z0-9_]+)": \{(\}?),?\n')
 _RECORD_PREFIX = b'  "'
@@ -134,16 +134,26 @@ def _split_records(lines: list[bytes]) -> dict[str, bytes] | None:
         close = line.find(b'": ', 3)
         if close < 0:
             return None
-        key = line[3:close]
-        if b"\\" in key or b'"' in key:
+        key = _record_key(line[3:close])
+        if key is None:
             return None
         value = line[close + 3:]
         if position < len(lines) - 1:
             if not value.endswith(b","):
                 return None
             value = value[:-1]
-        records[key.decode()] = value
+        records[key] = value
     return records
+
+
+def _record_key(raw: bytes) -> str | None:
+    """A record id as our layout writes it (no escapes, valid UTF-8), else None."""
+    if b"\\" in raw or b'"' in raw:
+        return None
+    try:
+        return raw.decode()
+    except UnicodeDecodeError:
+        return None
 
 
 class FileExtents(Mapping[str, bytes]):
@@ -154,12 +164,14 @@ class FileExtents(Mapping[str, bytes]):
     """
 
     def __init__(self, handle: BinaryIO, extents: dict[str, tuple[int, int]]):
-        self._fd = handle.fileno()
+        self._handle = handle
         self._extents = extents
 
     def __getitem__(self, key: str) -> bytes:
         offset, length = self._extents[key]
-        return os.pread(self._fd, length, offset)
+        if self._handle.closed:  # its descriptor number may already name another file
+            raise RegisterError("the register snapshot was closed; read its records inside its with-block")
+        return os.pread(self._handle.fileno(), length, offset)
 
     def __contains__(self, key: object) -> bool:
         return key in self._extents
@@ -204,12 +216,11 @@ def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | 
             table, more_tables, more_records = None, line == b"},\n", False
         else:
             close = line.find(b'": ', 3)
-            key = line[3:close]
-            if (table and not more_records) or not line.startswith(_RECORD_PREFIX) or close < 0 \
-                    or b"\\" in key or b'"' in key:
+            key = _record_key(line[3:close]) if close > 0 else None
+            if key is None or (table and not more_records) or not line.startswith(_RECORD_PREFIX):
                 return None
             more_records = line.endswith(b",\n")
             start = close + 3
-            table[key.decode()] = (position + start, len(line) - start - (2 if more_records else 1))
+            table[key] = (position + start, len(line) - start - (2 if more_records else 1))
         position += len(line)
     return None

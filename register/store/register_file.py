@@ -169,6 +169,8 @@ def _schema_version(path: Path, data: Any) -> int:
 def _migrated(path: Path, data: Any) -> Document_:
     version = _schema_version(path, data)
     while version < SCHEMA_VERSION:
+        if version not in MIGRATIONS:
+            raise RegisterCorrupt(f"{path} has schema version {version}, which no register program wrote")
         data = MIGRATIONS[version](data)
         version += 1
     return data
