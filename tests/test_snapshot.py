@@ -179,3 +179,15 @@ def _refused_both_ways(path, match: str) -> None:
     with pytest.raises(RegisterCorrupt, match=match) as snapshot, RegisterService.open_snapshot(path):
         pass
     assert "\n" not in str(opened.value) and "\n" not in str(snapshot.value)
+
+
+def test_two_records_joined_on_one_line_are_read_as_a_full_parse_reads_them(populated):
+    raw = populated.read_bytes()
+    start = raw.index(b'\n  "SUP-2": {')
+    populated.write_bytes(raw[:start] + b" " + raw[start + 3:])  # SUP-1's line now holds SUP-2 as well
+    assert orjson.loads(populated.read_bytes())["suppliers"].keys() == {"SUP-1", "SUP-2"}
+    with open(populated, "rb") as handle:
+        assert index_document(handle) is None
+    with RegisterService.open_snapshot(populated) as snapshot:
+        assert sorted(snapshot.stored(RecordKind.suppliers)) == ["SUP-1", "SUP-2"]
+        assert snapshot.verify() == []

@@ -19,6 +19,10 @@ from register.errors import RegisterCorrupt, RegisterError
 
 _TABLE_HEADER = re.compile(rb'"([A-Za-z0-9_]+)": \{(\}?),?\n')
 _RECORD_PREFIX = b'  "'
+# Record values are compact JSON, so this key separator appears in one only inside a string
+# or where a hand edit joined two records on a line; either way the file is parsed whole,
+# which is slower but never wrong.
+_SECOND_RECORD = b'": '
 
 
 class LazyRecords(MutableMapping[str, Any]):
@@ -138,6 +142,8 @@ def _split_records(lines: list[bytes]) -> dict[str, bytes] | None:
         if key is None:
             return None
         value = line[close + 3:]
+        if _SECOND_RECORD in value:
+            return None
         if position < len(lines) - 1:
             if not value.endswith(b","):
                 return None
@@ -219,8 +225,10 @@ def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | 
             key = _record_key(line[3:close]) if close > 0 else None
             if key is None or (table and not more_records) or not line.startswith(_RECORD_PREFIX):
                 return None
-            more_records = line.endswith(b",\n")
             start = close + 3
+            if line.find(_SECOND_RECORD, start) >= 0:
+                return None
+            more_records = line.endswith(b",\n")
             table[key] = (position + start, len(line) - start - (2 if more_records else 1))
         position += len(line)
     return None
