@@ -104,6 +104,8 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
               help='Map a column to a field, overriding the guess ("HEADER=-" ignores the column). Repeatable.')
 @click.option("--day-first", "date_order", flag_value="day-first", help="Read ambiguous dates like 03/04/2027 as 3 April.")
 @click.option("--month-first", "date_order", flag_value="month-first", help="Read ambiguous dates like 03/04/2027 as March 4.")
+@click.option("--decimal", type=click.Choice(("point", "comma")),
+              help="The file's decimal mark, for numbers like 1,500 that its columns cannot settle (default: proven per column).")
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
               help="Write the rejected rows, as the file had them, with a reason column.")
 @click.option("--save-mapping", is_flag=True, help="Remember this header mapping; files with the same header row reuse it.")
@@ -113,7 +115,7 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
 @json_option
 def import_(
     file: Path, db: str | None, kind: str | None, sheet: str | None, mappings: tuple[str, ...], date_order: str | None,
-    rejects_path: Path | None, save_mapping: bool, dry_run: bool, strict: bool, as_json: bool,
+    decimal: str | None, rejects_path: Path | None, save_mapping: bool, dry_run: bool, strict: bool, as_json: bool,
     supplier: str | None, reviewer: str | None,
 ) -> None:
     """Import suppliers, interconnections or risks from FILE (.xlsx, .xlsm, .xls, .ods, .csv,
@@ -130,7 +132,7 @@ def import_(
         report = import_file(
             service, file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
             overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
-            save_mapping=save_mapping,
+            save_mapping=save_mapping, decimal=decimal,
         )
     if as_json:
         _print_json(report.as_dict())
@@ -189,6 +191,9 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
             click.echo(f"  {header} → {used['field']} ({used['how']}, confidence {used['confidence']:.2f})")
     if source["unmapped"]:
         click.echo(f"  ignored columns: {', '.join(source['unmapped'])}")
+    conventions = {header: label for header, label in source.get("numbers", {}).items() if label}
+    if conventions:
+        click.echo("  numbers read as: " + ", ".join(f"{header} {label}" for header, label in conventions.items()))
     click.echo(
         f"{verb} {report.accepted} of {report.total} {report.kind.value} "
         f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged); {report.rejected} rejected"

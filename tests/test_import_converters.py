@@ -9,7 +9,7 @@ from typing import Any, Callable
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from register.io.values import ColumnType, DateOrder, ValueProblem, converter, parse_date, parse_integer, parse_number
+from register.io.values import ColumnType, DateOrder, NumberConvention, ValueProblem, converter, parse_date, parse_integer, parse_number
 
 cells = st.one_of(
     st.floats(), st.integers(-2**70, 2**70), st.booleans(), st.none(), st.datetimes(), st.dates(),
@@ -26,15 +26,18 @@ def outcome(parse: Callable[[Any], Any], value: Any) -> tuple[str, Any]:
 
 
 @settings(max_examples=400, deadline=None)
-@given(value=cells, decimal=st.sampled_from([".", ","]))
-@example(value=float("inf"), decimal=".")
-@example(value=float("nan"), decimal=".")
-@example(value=-0.0, decimal=".")
-@example(value=2.0**60 + 1, decimal=".")
-@example(value=True, decimal=".")
-def test_number_columns_answer_as_the_parsers_do(value: Any, decimal: str) -> None:
-    assert outcome(converter(ColumnType.number, decimal=decimal), value) == outcome(lambda v: parse_number(v, decimal), value)
-    assert outcome(converter(ColumnType.integer, decimal=decimal), value) == outcome(lambda v: parse_integer(v, decimal), value)
+@given(value=cells, numbers=st.sampled_from([
+    NumberConvention(), NumberConvention.declare("."), NumberConvention.declare(","),
+    NumberConvention(".", proof="1.5"), NumberConvention(",", proof="1,5"), NumberConvention(mixed=("1.5", "1,5")),
+]))
+@example(value=float("inf"), numbers=NumberConvention())
+@example(value=float("nan"), numbers=NumberConvention())
+@example(value=-0.0, numbers=NumberConvention())
+@example(value=2.0**60 + 1, numbers=NumberConvention())
+@example(value=True, numbers=NumberConvention())
+def test_number_columns_answer_as_the_parsers_do(value: Any, numbers: NumberConvention) -> None:
+    assert outcome(converter(ColumnType.number, numbers=numbers), value) == outcome(lambda v: parse_number(v, numbers), value)
+    assert outcome(converter(ColumnType.integer, numbers=numbers), value) == outcome(lambda v: parse_integer(v, numbers), value)
 
 
 @settings(max_examples=300, deadline=None)

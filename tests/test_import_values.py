@@ -19,6 +19,7 @@ from register.io.delimited import DelimitedTextError, decode, parse_delimited, s
 from register.io.headers import HeaderMatcher, header_key, map_headers
 from register.io.values import (
     DateOrder,
+    NumberConvention,
     ValueProblem,
     decide_date_order,
     decide_decimal,
@@ -32,11 +33,11 @@ from register.io.values import (
 @pytest.mark.parametrize(("text", "decimal", "expected"), [
     ("1,234.50", ".", 1234.5), ("1.234,50", ",", 1234.5), ("1 234,50 $", ",", 1234.5),
     ("1\u00a0234\u00a0567,89", ",", 1234567.89), ("$1,234,567.50", ".", 1234567.5), ("US$ 99", ".", 99.0),
-    ("MXN 1,000", ".", 1000.0), ("1,000", ",", 1.0), ("1.000", ",", 1000.0), ("12,5", ".", 12.5),
+    ("MXN 1,000", ".", 1000.0), ("1,000", ",", 1.0), ("1.000", ",", 1000.0), ("12,5", ",", 12.5),
     ("(1,200.00)", ".", -1200.0), ("-3", ".", -3.0), ("€ 7,25", ",", 7.25), ("45 000,5", ",", 45000.5),
 ])
 def test_numbers(text: str, decimal: str, expected: float) -> None:
-    assert parse_number(text, decimal) == pytest.approx(expected)
+    assert parse_number(text, NumberConvention.declare(decimal)) == pytest.approx(expected)
 
 
 @pytest.mark.parametrize("text", ["alta", "N/A", "1,2,3.4.5", "--", "", "1e5", "12 abc 3", "nan", "inf"])
@@ -48,10 +49,13 @@ def test_not_numbers(text: str) -> None:
 def test_whole_numbers_and_column_decimal() -> None:
     assert parse_integer("3") == 3 and parse_integer(4.0) == 4
     with pytest.raises(ValueProblem, match="whole number"):
-        parse_integer("3,5", ",")
-    assert decide_decimal(["1.234,5", "12,5", "1.000"]) == ","
-    assert decide_decimal(["1,234.5", "1,000"]) == "."
-    assert decide_decimal(["1,000", "2,000"], default=",") == ","
+        parse_integer("3,5", NumberConvention.declare(","))
+    assert decide_decimal(["1.234,5", "12,5", "1.000"]) == NumberConvention(",", proof="1.234,5")
+    assert decide_decimal(["1,234.5", "1,000"]) == NumberConvention(".", proof="1,234.5")
+    assert decide_decimal(["1,000", "2,000"]) == NumberConvention()  # nothing proves either
+    assert decide_decimal(["1,000", "2,000"], "comma") == NumberConvention(",", declared=True)
+    assert decide_decimal(["1,5", "2.5"]).mixed == ("2.5", "1,5")
+    assert decide_decimal(["1,5", "2.5", "3,25"]).decimal == ","
 
 
 _SEPARATORS = st.sampled_from([(",", "."), (".", ","), (" ", ","), ("\u00a0", ","), ("", "."), ("", ","), (" ", ".")])
@@ -70,16 +74,16 @@ def _format(cents: int, thousands: str, decimal: str, prefix: str, suffix: str) 
 def test_formatted_numbers_read_back(cents: int, separators: tuple[str, str], prefix: str, suffix: str) -> None:
     thousands, decimal = separators
     text = _format(cents, thousands, decimal, prefix, suffix)
-    assert parse_number(text, decimal) == pytest.approx(cents / 100)
+    assert parse_number(text, NumberConvention.declare(decimal)) == pytest.approx(cents / 100)
 
 
 @given(st.text(max_size=40), st.sampled_from([".", ","]))
 @example("١٢٣", ".")
 def test_parse_number_returns_a_float_or_says_why(text: str, decimal: str) -> None:
     try:
-        number = parse_number(text, decimal)
+        number = parse_number(text, NumberConvention.declare(decimal))
     except ValueProblem as problem:
-        assert "is not a number" in str(problem)
+        assert "is not a number" in str(problem) or "has a decimal" in str(problem)
     else:
         assert isinstance(number, float) and number == number
 

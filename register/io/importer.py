@@ -22,7 +22,7 @@ them from a thread worker and posts messages from the callbacks. Errors are Regi
 subclasses with a one-line message: UnreadableFile, InvalidMapping, ImportCancelled.
 `overrides` maps a header as written to a field name or synonym ("-" ignores the column);
 `date_order` is "day-first" or "month-first" and decides only date columns whose own values
-cannot.
+cannot; `decimal` is "point" or "comma" and declares the decimal mark of the whole file.
 """
 
 from __future__ import annotations
@@ -48,8 +48,10 @@ from register.io.reading import Sheet, Workbook, open_workbook
 from register.io.safety import FileFormat
 from register.io.tabular import row_to_fields
 from register.io.values import (
+    UNPROVEN,
     ColumnType,
     DateOrder,
+    NumberConvention,
     ValueProblem,
     column_types,
     converter,
@@ -101,7 +103,7 @@ class ColumnPlan:
     field: str
     header: str
     type: ColumnType
-    decimal: str = "."
+    numbers: NumberConvention = UNPROVEN
     date_order: DateOrder | None = None
 
 
@@ -130,6 +132,7 @@ class ImportPreview:
     headers: list[str]  # the header row as written, in column order
     columns: dict[int, tuple[str, float]]  # column index → (field, confidence 0–1)
     date_orders: dict[str, str | None]  # header → "day-first" / "month-first" / None
+    numbers: dict[str, str | None]  # header → "1,234.56" / "1.234,56" / None
     accepted: list[tuple[int, dict[str, Any]]]  # (row, record) for the first accepted rows
     rejects: list[Reject]
     total_rows: int  # non-blank data rows in the whole table
@@ -206,12 +209,12 @@ def locate_table(
 # ---- converting values ---------------------------------------------------------------------
 
 def plan_columns(
-    service: RegisterService, kind: RecordKind, table: Table, date_order: DateOrder | None,
+    service: RegisterService, kind: RecordKind, table: Table, date_order: DateOrder | None, decimal: str | None = None,
 ) -> list[ColumnPlan]:
-    """Per column: its type, and for numbers and dates the decimal separator and day/month
-    order its own values show (the option decides only columns whose values cannot)."""
+    """Per column: its type, and for numbers and dates the decimal mark and day/month order
+    its own values show. `date_order` decides only date columns whose values cannot;
+    `decimal` ("point" or "comma") declares the file's decimal mark."""
     types = column_types(kind, service.method)
-    default_decimal = "," if table.workbook.delimiter == ";" else "."
     rows = [cells for _, cells in table.data_rows()]
     plans = []
     for index, match in table.mapping.columns.items():
@@ -221,7 +224,7 @@ def plan_columns(
             if plan.type is ColumnType.date:
                 plan.date_order = decide_date_order(values) or date_order
             else:
-                plan.decimal = decide_decimal(values, default_decimal)
+                plan.numbers = decide_decimal(values, decimal)
         plans.append(plan)
     return plans
 
@@ -234,7 +237,7 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
     # are their fields already.
     risks = kind is RecordKind.risks
     steps = [
-        (p.index, p.field, p.type is ColumnType.text, converter(p.type, decimal=p.decimal, order=p.date_order))
+        (p.index, p.field, p.type is ColumnType.text, converter(p.type, numbers=p.numbers, order=p.date_order))
         for p in plans
     ]
     for number, cells in table.data_rows():
@@ -298,12 +301,12 @@ def _collector_paused() -> Iterator[None]:
 
 def _prepare(
     service: RegisterService, path: Path, kind: RecordKind | None, sheet: str | None,
-    overrides: dict[str, str] | None, date_order: DateOrder | str | None,
+    overrides: dict[str, str] | None, date_order: DateOrder | str | None, decimal: str | None = None,
 ) -> tuple[RecordKind, Table, list[ColumnPlan]]:
     workbook = open_workbook(Path(path))
     try:
         kind, table = locate_table(service, workbook, kind, sheet=sheet, overrides=overrides)
-        plans = plan_columns(service, kind, table, DateOrder(date_order) if date_order else None)
+        plans = plan_columns(service, kind, table, DateOrder(date_order) if date_order else None, decimal)
     finally:
         workbook.close()
     return kind, table, plans
@@ -323,6 +326,7 @@ def _source_summary(path: Path, table: Table, plans: list[ColumnPlan]) -> dict[s
         "unmapped": table.mapping.unmapped(),
         "mapping_reused": table.reused_mapping,
         "date_orders": {p.header: p.date_order.value if p.date_order else None for p in plans if p.type is ColumnType.date},
+        "numbers": _number_conventions(plans),
     }
     if workbook.format is FileFormat.text:
         summary["encoding"] = workbook.encoding
@@ -330,24 +334,31 @@ def _source_summary(path: Path, table: Table, plans: list[ColumnPlan]) -> dict[s
     return summary
 
 
+def _number_conventions(plans: list[ColumnPlan]) -> dict[str, str | None]:
+    """Header → the convention its numbers were read in ("1,234.56" or "1.234,56"), None
+    where no value needed one."""
+    return {p.header: p.numbers.label for p in plans if p.type in (ColumnType.number, ColumnType.integer)}
+
+
 def import_file(
     service: RegisterService, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
     dry_run: bool = False, strict: bool = False, on_row: Callable[[int], None] | None = None,
     overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None,
     on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
-    rejects_path: Path | None = None, save_mapping: bool = False,
+    rejects_path: Path | None = None, save_mapping: bool = False, decimal: str | None = None,
 ) -> FileImportReport:
     """Import a spreadsheet into the register in one atomic, audited commit.
 
     `overrides` maps a header as written to a field name ("-" ignores the column);
-    `date_order` decides day/month text dates in columns whose values cannot;
+    `date_order` decides day/month text dates in columns whose values cannot; `decimal`
+    ("point" or "comma") declares the file's decimal mark, which its values otherwise prove;
     `on_progress(rows_done, rows_total)` is called as rows are validated; setting `cancel`
     stops the import with ImportCancelled and nothing written; `rejects_path` receives an
     .xlsx of the rejected rows as they were written, with a reason column; `save_mapping`
     stores the mapping used for this header row, reused automatically next time.
     """
     with _collector_paused():
-        kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
+        kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order, decimal)
         total = len(table.data_rows())
         rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
         report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
@@ -365,10 +376,11 @@ def import_file(
 def preview_import(
     service: RegisterService, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
     overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None, limit: int = 200,
+    decimal: str | None = None,
 ) -> ImportPreview:
     """What importing `path` would do: the table found, the mapping with confidences, the
     first `limit` accepted rows and the rejects among the first `limit` rows."""
-    kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order)
+    kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order, decimal)
     accepted: list[tuple[int, dict[str, Any]]] = []
     rejects: list[Reject] = []
     total = 0
@@ -387,6 +399,6 @@ def preview_import(
         headers=list(table.mapping.headers),
         columns={i: (m.field, m.confidence) for i, m in sorted(table.mapping.columns.items())},
         date_orders={p.header: p.date_order.value if p.date_order else None for p in plans if p.type is ColumnType.date},
-        accepted=accepted, rejects=rejects, total_rows=len(table.data_rows()),
+        numbers=_number_conventions(plans), accepted=accepted, rejects=rejects, total_rows=len(table.data_rows()),
         reused_mapping=table.reused_mapping, encoding=workbook.encoding, delimiter=workbook.delimiter,
     )

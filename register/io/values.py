@@ -1,9 +1,11 @@
 """Cell values as they arrive → the values the models expect.
 
 Numbers may carry thousands separators (`,` `.` space, non-breaking space), a decimal `.` or
-`,`, a currency symbol or code, or accounting parentheses. Dates may be spreadsheet dates,
-Excel serial numbers, ISO text, or day-first/month-first text whose order is decided per
-column from the values that can only be read one way. Country names, category labels and
+`,`, a currency symbol or code, or accounting parentheses. Which of `.` and `,` is the decimal
+mark is decided per column from the values that can only be read one way (or declared with
+`--decimal`); a value the column cannot settle is refused naming both readings, never guessed.
+Dates may be spreadsheet dates, Excel serial numbers, ISO text, or day-first/month-first text
+whose order is decided per column from the values that can only be read one way. Country names, category labels and
 certification lists are left to the domain, which already reads them in three languages.
 """
 
@@ -14,6 +16,7 @@ import re
 import types
 import typing
 from collections import Counter
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any, Callable, Iterable
@@ -46,34 +49,92 @@ _CURRENCY_AROUND = re.compile(r"^(?:[A-Za-z]{1,3}\$?|[$€£¥₱]|\$\s*[A-Za-z]
 _PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)$")
 
 
-def _separator_roles(text: str) -> str | None:
-    """The decimal separator a single value proves, or None when it could be either."""
+MARK_NAMES = {".": "point", ",": "comma"}
+DECIMAL_MARKS = {name: mark for mark, name in MARK_NAMES.items()}
+# What the import report shows for a column's convention.
+CONVENTION_LABELS = {".": "1,234.56", ",": "1.234,56"}
+
+
+@dataclass(frozen=True)
+class NumberConvention:
+    """How one column writes numbers: its decimal mark, and what says so.
+
+    `decimal` is proven by the column's own values (`proof` is one of them) or declared by the
+    user (`--decimal`); None when nothing says which. `mixed` holds two values proving opposite
+    marks as often as each other: such a column has no convention at all.
+    """
+
+    decimal: str | None = None
+    proof: str | None = None
+    declared: bool = False
+    mixed: tuple[str, str] | None = None
+
+    @classmethod
+    def declare(cls, mark: str) -> NumberConvention:
+        """The file's convention as the user states it: "." / "point" or "," / "comma"."""
+        return cls(DECIMAL_MARKS.get(mark, mark), declared=True)
+
+    @property
+    def label(self) -> str | None:
+        return CONVENTION_LABELS.get(self.decimal or "")
+
+    def uses(self, what: str) -> str:
+        """"--decimal comma says the file uses …" / "its column uses … (as in '1,5')"."""
+        if self.declared:
+            return f"--decimal {MARK_NAMES[self.decimal or '.']} says the file uses {what}"
+        return f"its column uses {what} (as in {self.proof!r})"
+
+
+UNPROVEN = NumberConvention()
+
+
+def _reading(text: str) -> tuple[str | None, str | None]:
+    """(the decimal mark this value proves, or None; the separator it leaves ambiguous, or None).
+
+    "1,234" could be a thousand and more or a number with three decimals; "1,5", "1,234.5",
+    "1.234.567", "0,500" and "1234,567" can each be read only one way."""
     last_dot, last_comma = text.rfind("."), text.rfind(",")
     if last_dot >= 0 and last_comma >= 0:
-        return "." if last_dot > last_comma else ","
+        return ("." if last_dot > last_comma else ","), None
     for separator in ".,":
         count = text.count(separator)
         if count > 1:
-            return "," if separator == "." else "."
+            return ("," if separator == "." else "."), None
         if count == 1:
-            digits_after = len(text) - text.index(separator) - 1
-            if digits_after != 3:
-                return separator
-    return None
+            before, after = text.split(separator)
+            groups_thousands = len(after) == 3 and 1 <= len(before) <= 3 and not before.startswith("0")
+            return (None, separator) if groups_thousands else (separator, None)
+    return None, None
 
 
 def decimal_evidence(value: Any) -> str | None:
+    """The decimal mark a single text cell proves, or None."""
     if not isinstance(value, str):
         return None
-    return _separator_roles(_strip_number_text(value)[0])
+    return _reading(_strip_number_text(value)[0])[0]
 
 
-def decide_decimal(values: Iterable[Any], default: str = ".") -> str:
-    """The decimal separator of a column: what most of its unambiguous values show."""
-    votes = Counter(found for found in map(decimal_evidence, values) if found)
+def decide_decimal(values: Iterable[Any], declared: str | None = None) -> NumberConvention:
+    """A column's convention: the one declared, else the mark most of its values prove."""
+    if declared:
+        return NumberConvention.declare(declared)
+    votes: Counter[str] = Counter()
+    first: dict[str, str] = {}
+    for value in values:
+        found = decimal_evidence(value)
+        if found:
+            votes[found] += 1
+            first.setdefault(found, value.strip())
     if not votes:
-        return default
-    return votes.most_common(1)[0][0]
+        return UNPROVEN
+    (mark, count), *others = votes.most_common()
+    if others and others[0][1] == count:
+        return NumberConvention(mixed=(first["."], first[","]))
+    return NumberConvention(mark, proof=first[mark])
+
+
+def _plain(number: float) -> str:
+    return format(number, "f").rstrip("0").rstrip(".")
 
 
 def _strip_number_text(text: str) -> tuple[str, bool]:
@@ -90,8 +151,11 @@ def _strip_number_text(text: str) -> tuple[str, bool]:
     return text.translate(_SPACES), negative
 
 
-def parse_number(value: Any, decimal: str = ".") -> float:
-    """A float from a cell; `decimal` is the column's decimal separator ("." or ",")."""
+def parse_number(value: Any, numbers: NumberConvention = UNPROVEN) -> float:
+    """A float from a cell, read in its column's convention (`numbers`).
+
+    A value is never guessed: one that only the column could settle and the column does not
+    (ambiguous), or one that contradicts the column, is refused naming what it could mean."""
     if isinstance(value, bool):
         raise ValueProblem(f"{value!r} is not a number")
     if isinstance(value, (int, float)):
@@ -101,20 +165,57 @@ def parse_number(value: Any, decimal: str = ".") -> float:
     if not isinstance(value, str):
         raise ValueProblem(f"{_shown(value)} is not a number")
     digits, negative = _strip_number_text(value)
-    # "1,234" proves nothing by itself: the column's decimal separator decides.
-    separator = _separator_roles(digits) or decimal
-    thousands = "," if separator == "." else "."
-    candidate = digits.replace(thousands, "").replace(separator, ".")
+    proven, ambiguous = _reading(digits)
+    if proven is not None:
+        separator = proven
+        if numbers.mixed is not None:
+            first, second = numbers.mixed
+            raise ValueProblem(
+                f"{_shown(value)} cannot be read with confidence: its column writes decimals both with a point "
+                f"({first!r}) and with a comma ({second!r}) (use --decimal point or --decimal comma)"
+            )
+        if numbers.decimal is not None and proven != numbers.decimal:
+            _check_plain(value, _candidate(digits, proven))
+            raise ValueProblem(
+                f"{_shown(value)} has a decimal {MARK_NAMES[proven]}, but "
+                f"{numbers.uses('a decimal ' + MARK_NAMES[numbers.decimal])}"
+            )
+    elif ambiguous is not None:
+        if numbers.declared or (numbers.decimal is not None and numbers.decimal != ambiguous):
+            separator = numbers.decimal or "."
+        else:
+            as_thousands = _check_plain(value, _candidate(digits, "," if ambiguous == "." else "."))
+            as_decimal = _check_plain(value, _candidate(digits, ambiguous))
+            sign = "-" if negative else ""
+            why = (numbers.uses(f"{ambiguous!r} as the decimal mark") if numbers.decimal == ambiguous
+                   else "nothing in its column says which")
+            raise ValueProblem(
+                f"{_shown(value)} is ambiguous: {sign}{_plain(as_thousands)} if {ambiguous!r} groups thousands, "
+                f"{sign}{_plain(as_decimal)} if it is the decimal {MARK_NAMES[ambiguous]}; {why} "
+                "(use --decimal point or --decimal comma)"
+            )
+    else:
+        separator = "."
+    number = _check_plain(value, _candidate(digits, separator))
+    return -number if negative else number
+
+
+def _candidate(digits: str, decimal: str) -> str:
+    thousands = "," if decimal == "." else "."
+    return digits.replace(thousands, "").replace(decimal, ".")
+
+
+def _check_plain(value: Any, candidate: str) -> float:
     if not _PLAIN_NUMBER.match(candidate):
         raise ValueProblem(f"{_shown(value)} is not a number")
     number = float(candidate)
     if not math.isfinite(number):
         raise ValueProblem(f"{_shown(value)} is not a number")
-    return -number if negative else number
+    return number
 
 
-def parse_integer(value: Any, decimal: str = ".") -> int:
-    number = parse_number(value, decimal)
+def parse_integer(value: Any, numbers: NumberConvention = UNPROVEN) -> int:
+    number = parse_number(value, numbers)
     if not number.is_integer():
         raise ValueProblem(f"{_shown(value)} is not a whole number")
     return int(number)
@@ -260,12 +361,12 @@ def _base_types(annotation: Any) -> set[Any]:
     return {annotation}
 
 
-def convert(value: Any, column_type: ColumnType, *, decimal: str = ".", order: DateOrder | None = None) -> Any:
+def convert(value: Any, column_type: ColumnType, *, numbers: NumberConvention = UNPROVEN, order: DateOrder | None = None) -> Any:
     """The cell as its column's type; raises ValueProblem with the reason when it cannot be."""
-    return converter(column_type, decimal=decimal, order=order)(value)
+    return converter(column_type, numbers=numbers, order=order)(value)
 
 
-def converter(column_type: ColumnType, *, decimal: str = ".", order: DateOrder | None = None) -> Callable[[Any], Any]:
+def converter(column_type: ColumnType, *, numbers: NumberConvention = UNPROVEN, order: DateOrder | None = None) -> Callable[[Any], Any]:
     """`convert` for the cells of one column. The cells a workbook holds most (finite floats,
     datetimes) are taken as they are, without the checks text needs: same results, and a
     100,000-row import calls this a million times."""
@@ -273,13 +374,13 @@ def converter(column_type: ColumnType, *, decimal: str = ".", order: DateOrder |
         def to_integer(value: Any) -> int:
             if type(value) is float and value.is_integer():
                 return int(value)
-            return parse_integer(value, decimal)
+            return parse_integer(value, numbers)
         return to_integer
     if column_type is ColumnType.number:
         def to_number(value: Any) -> float:
             if type(value) is float and math.isfinite(value):
                 return value
-            return parse_number(value, decimal)
+            return parse_number(value, numbers)
         return to_number
     if column_type is ColumnType.date:
         def to_date(value: Any) -> date:
