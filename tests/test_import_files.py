@@ -155,21 +155,21 @@ def test_reimport_changes_nothing_and_edits_update_exactly(service: RegisterServ
 def test_map_overrides_fuzzy_headers_and_unknown_fields(service: RegisterService, tmp_path: Path) -> None:
     path = simple_workbook(
         tmp_path / "odd.xlsx",
-        ["Ref", "Vendor Nmae", "HQ Country", "Category", "Tier", "Criticallity", "Region"],
+        ["Tag", "Vendor Nmae", "HQ Country", "Category", "Tier", "Criticallity", "Region"],
         [["R-1", "Gamma", "Canada", "Software", 1, 2, "North"]],
     )
     with pytest.raises(Exception, match="no header row"):
         import_file(service, path)
-    report = import_file(service, path, overrides={"Ref": "supplier_id", "Region": "-"})
+    report = import_file(service, path, overrides={"Tag": "supplier_id", "Region": "-"})
     mapping = report.source["mapping"]
-    assert mapping["Ref"] == {"field": "supplier_id", "confidence": 1.0, "how": "override"}
+    assert mapping["Tag"] == {"field": "supplier_id", "confidence": 1.0, "how": "override"}
     assert mapping["Vendor Nmae"]["field"] == "name" and mapping["Vendor Nmae"]["how"] == "fuzzy"
     assert 0.86 <= mapping["Vendor Nmae"]["confidence"] < 1
     assert mapping["Criticallity"]["field"] == "criticality"
     assert report.source["unmapped"] == ["Region"]
     assert _suppliers(service)["R-1"]["criticality"] == 2
     with pytest.raises(InvalidMapping, match="not a field"):
-        import_file(service, path, RecordKind.suppliers, overrides={"Ref": "vendor_colour"})
+        import_file(service, path, RecordKind.suppliers, overrides={"Tag": "vendor_colour"})
 
 
 def test_saved_mapping_is_reused(service: RegisterService, tmp_path: Path) -> None:

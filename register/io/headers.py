@@ -4,6 +4,10 @@ A header matches exactly (confidence 1.0) when, with case, accents, punctuation 
 parentheses folded away, it equals the field name or one of its English, Spanish or French
 synonyms (register/data/header_synonyms.json). Otherwise the nearest synonym is taken when
 rapidfuzz rates it at least FUZZY_CUTOFF, and that rating is the confidence.
+
+A header that names an id without saying of what ("ID", "Identifiant", "Clave", "Núm.") is
+found by meaning: it becomes the record id when its values are unique and code-like and the
+kind is known, given with --kind or said by the other headers (`adopt_generic_id`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from rapidfuzz import fuzz, process
 
 from register.domain.method import Method
-from register.domain.models import ID_FIELDS, RecordKind
+from register.domain.models import ID_FIELDS, RECORD_ID_PATTERN, RecordKind
 from register.domain.text import fold
 from register.io.tabular import CONSEQUENCE_PREFIX, input_columns
 
@@ -31,25 +35,49 @@ MAX_HEADER_COLUMNS = 512
 # A column the user told us to leave out (`--map "Header=-"`).
 IGNORE = "-"
 _UNITS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+# "Vendor #", "Nº fournisseur", "N° proveedor": the sign means "number", which folding would drop
+# ("Vendor #" would read as the vendor's name).
+_NUMBER_SIGN = re.compile(r"#|\b[Nn][º°]")
+# Fields every kind has: they say nothing about what kind of record a sheet holds.
+_SHARED_FIELDS = frozenset({"name", "notes"})
+# A generic id column needs this many fields only its kind has beside it to say the kind.
+KIND_EVIDENCE_FIELDS = 2
+GENERIC_ID_CONFIDENCE = 0.9
+_RECORD_ID = re.compile(RECORD_ID_PATTERN)
 
 
 def header_key(header: Any) -> str:
     """The folded form headers are compared in: "Criticality (1-5)" → "criticality"."""
-    text = "" if header is None else str(header)
+    text = "" if header is None else _NUMBER_SIGN.sub(" no ", str(header))
     return fold(_UNITS.sub(" ", text)) or fold(text)
 
 
 @cache
+def _synonym_file() -> dict[str, Any]:
+    return json.loads((Path(__file__).resolve().parents[1] / "data" / "header_synonyms.json").read_text(encoding="utf-8"))
+
+
+@cache
 def _synonyms() -> dict[str, dict[str, list[str]]]:
-    raw = (Path(__file__).resolve().parents[1] / "data" / "header_synonyms.json").read_text(encoding="utf-8")
-    return {kind: fields for kind, fields in json.loads(raw).items() if not kind.startswith("_")}
+    return {kind: fields for kind, fields in _synonym_file().items() if not kind.startswith("_")}
+
+
+@cache
+def _generic_ids() -> frozenset[str]:
+    return frozenset(header_key(word) for word in _synonym_file()["_generic_id"])
+
+
+def is_generic_id(header: Any) -> bool:
+    """A header naming an id without saying of what: "ID", "Identifiant", "Clave", "Núm."."""
+    return header_key(header) in _generic_ids()
 
 
 @dataclass(frozen=True)
 class Match:
     field: str
     confidence: float
-    # "exact", "fuzzy", "override" (given with --map) or "saved" (a saved mapping).
+    # "exact", "fuzzy", "override" (given with --map), "saved" (a saved mapping) or "meaning"
+    # (a generic id header whose values are ids, see adopt_generic_id).
     how: str
 
 
@@ -120,6 +148,11 @@ class HeaderMapping:
     def has_id(self) -> bool:
         return any(m.field == ID_FIELDS[self.kind] for m in self.columns.values())
 
+    @property
+    def kind_evidence(self) -> int:
+        """How many mapped fields only this kind has (its id, names and notes aside)."""
+        return sum(1 for m in self.columns.values() if m.field != ID_FIELDS[self.kind] and m.field not in _SHARED_FIELDS)
+
     def unmapped(self) -> list[str]:
         return [h for i, h in enumerate(self.headers) if h.strip() and i not in self.columns]
 
@@ -180,3 +213,43 @@ def _keyed(overrides: dict[str, str] | None) -> dict[str, str]:
 
 def unknown_override_fields(overrides: dict[str, str], matcher: HeaderMatcher) -> list[str]:
     return [name for name in overrides.values() if matcher.field_for(name) is None]
+
+
+def adopt_generic_id(
+    mapping: HeaderMapping, rows: list[list[Any]], *, kind_known: bool, rivals: list[HeaderMapping] = (),
+) -> HeaderMapping | None:
+    """`mapping` with its first unmapped generic id column ("ID", "Identifiant", "Clave", "Núm.")
+    as the record id, or None.
+
+    Taken only when the column's values in `rows` (the data below the header) are unique and
+    code-like (record ids with a digit), and the kind is known: given (`kind_known`), or said by
+    the other headers, which map at least KIND_EVIDENCE_FIELDS fields of this kind and more
+    than of any kind in `rivals`.
+    """
+    if mapping.has_id:
+        return mapping
+    if not kind_known and (
+        mapping.kind_evidence < KIND_EVIDENCE_FIELDS
+        or any(rival.kind_evidence >= mapping.kind_evidence for rival in rivals)
+    ):
+        return None
+    for index, header in enumerate(mapping.headers):
+        if index in mapping.columns or not is_generic_id(header) or not _ids_in_column(rows, index):
+            continue
+        columns = dict(mapping.columns)
+        columns[index] = Match(ID_FIELDS[mapping.kind], GENERIC_ID_CONFIDENCE, "meaning")
+        return HeaderMapping(mapping.kind, mapping.headers, dict(sorted(columns.items())))
+    return None
+
+
+def _ids_in_column(rows: list[list[Any]], index: int) -> bool:
+    values = [_id_text(row[index]) for row in rows if index < len(row) and row[index] not in (None, "")]
+    return bool(values) and len(set(values)) == len(values) and all(
+        _RECORD_ID.match(v) and any(c.isdigit() for c in v) for v in values
+    )
+
+
+def _id_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()

@@ -40,6 +40,7 @@ from register.errors import ImportCancelled, RegisterError, UnreadableFile
 from register.io.headers import (
     HeaderMapping,
     HeaderMatcher,
+    adopt_generic_id,
     fingerprint,
     map_headers,
     unknown_override_fields,
@@ -62,6 +63,8 @@ from register.service import ImportReport, Reject, RegisterService, SourceRow, s
 
 # Title rows above a header are a handful at most; looking further only invites false hits.
 HEADER_SEARCH_ROWS = 30
+# Rows read below a candidate header to tell whether a generic "ID" column holds ids.
+ID_SAMPLE_ROWS = 200
 PROGRESS_EVERY_ROWS = 500
 KIND_ORDER = (RecordKind.suppliers, RecordKind.interconnections, RecordKind.risks)
 
@@ -163,7 +166,7 @@ def locate_table(
 ) -> tuple[RecordKind, Table]:
     """The (kind, sheet, header row) whose headers map best. A saved mapping whose header row
     is found wins outright; otherwise the mapping with the highest summed confidence that
-    includes the id column."""
+    includes the id column, named or found by meaning (headers.adopt_generic_id)."""
     method = service.method
     saved = service.saved_mappings()
     kinds = [kind] if kind else list(KIND_ORDER)
@@ -176,17 +179,24 @@ def locate_table(
     best: tuple[tuple[int, float, int], RecordKind, str | None, int, HeaderMapping, str] | None = None
     held: str | None = None  # the sheet holding the best header so far: the only one kept parsed
     for position, name in enumerate([sheet] if sheet is not None else workbook.sheet_names):
-        for number, cells in enumerate(workbook.head(name, HEADER_SEARCH_ROWS), start=1):
+        head = workbook.head(name, HEADER_SEARCH_ROWS + ID_SAMPLE_ROWS)
+        for number, cells in enumerate(head[:HEADER_SEARCH_ROWS], start=1):
             if _is_blank_row(cells):
                 continue
             headers = ["" if _is_blank(v) else str(v).strip() for v in cells]
             header_print = fingerprint(headers)
             entry = saved.get(header_print)
+            mappings = {}
             for k, matcher in matchers.items():
                 reused = entry is not None and entry.get("kind") == k.value
-                mapping = map_headers(headers, matcher, overrides=overrides, saved=entry["columns"] if reused else None)
+                mappings[k] = (reused, map_headers(headers, matcher, overrides=overrides, saved=entry["columns"] if reused else None))
+            for k, (reused, mapping) in mappings.items():
                 if not mapping.has_id:
-                    continue
+                    rivals = [other for other_kind, (_, other) in mappings.items() if other_kind is not k]
+                    mapping = adopt_generic_id(mapping, [c for c in head[number:] if not _is_blank_row(c)],
+                                               kind_known=kind is not None, rivals=rivals)
+                    if mapping is None:
+                        continue
                 rank = (1 if reused else 0, mapping.score, -position)
                 if best is None or rank > best[0]:
                     best = (rank, k, name, number, mapping, header_print)
