@@ -26,15 +26,25 @@ Exit codes:
   3  import finished but rejected some rows"""
 
 
+def _echo(text: str = "", *, err: bool = False) -> None:
+    """Print a line of text output. Register text (names, notes, reasons) may hold escape
+    codes from an imported file: they are shown escaped, never sent to the terminal."""
+    from register.domain.text import terminal_safe
+
+    click.echo(terminal_safe(text, keep_newlines=True), err=err)
+
+
 def _fail(message: str, code: int = EXIT_ERROR) -> NoReturn:
-    click.echo(f"register: {message}", err=True)
+    _echo(f"register: {message}", err=True)
     sys.exit(code)
 
 
 def _print_json(value: Any) -> None:
     import orjson
 
-    click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
+    from register.domain.text import json_terminal_safe
+
+    click.echo(json_terminal_safe(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()))
 
 
 def _db_path(db: str | None) -> Path:
@@ -92,7 +102,7 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
     from register.service import RegisterService
 
     service = RegisterService.create(path, name=name, scope=scope, actor=obj.get("actor"))
-    click.echo(f"created register {service.info().name!r} at {service.path}")
+    _echo(f"created register {service.info().name!r} at {service.path}")
 
 
 @cli.command(name="import")
@@ -182,29 +192,31 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
     source = report.source
     verb = "would import" if dry_run else "imported"
     where = f"sheet {source['sheet']!r}, " if source.get("sheet") else ""
-    click.echo(f"read {source['file']} ({where}header on row {source['header_row']})")
+    _echo(f"read {source['file']} ({where}header on row {source['header_row']})")
     exact = [h for h, used in source["mapping"].items() if used["how"] == "exact"]
     if exact:
-        click.echo(f"  {len(exact)} columns matched by name: {', '.join(exact)}")
+        _echo(f"  {len(exact)} columns matched by name: {', '.join(exact)}")
     for header, used in source["mapping"].items():
         if used["how"] != "exact":
-            click.echo(f"  {header} → {used['field']} ({used['how']}, confidence {used['confidence']:.2f})")
+            _echo(f"  {header} → {used['field']} ({used['how']}, confidence {used['confidence']:.2f})")
     if source["unmapped"]:
-        click.echo(f"  ignored columns: {', '.join(source['unmapped'])}")
+        _echo(f"  ignored columns: {', '.join(source['unmapped'])}")
     conventions = {header: label for header, label in source.get("numbers", {}).items() if label}
     if conventions:
-        click.echo("  numbers read as: " + ", ".join(f"{header} {label}" for header, label in conventions.items()))
-    click.echo(
+        _echo("  numbers read as: " + ", ".join(f"{header} {label}" for header, label in conventions.items()))
+    _echo(
         f"{verb} {report.accepted} of {report.total} {report.kind.value} "
         f"({report.created} new, {report.updated} updated, {report.unchanged} unchanged); {report.rejected} rejected"
     )
     for reject in report.rejects:
         sheet = f"{reject.sheet}!" if reject.sheet else ""
-        click.echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
+        _echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
+    for warning in report.warnings:
+        _echo(f"  warning: row {warning['row']} [{warning['id'] or '-'}] {warning['column']} {warning['reason']}")
     if strict and report.rejects:
-        click.echo("nothing written (--strict)")
+        _echo("nothing written (--strict)")
     if source.get("rejects_file"):
-        click.echo(f"rejected rows written to {source['rejects_file']}")
+        _echo(f"rejected rows written to {source['rejects_file']}")
 
 
 _TABLE_COLUMNS = {
@@ -230,19 +242,21 @@ def list_(kind: str, db: str | None, as_json: bool) -> None:
 
 
 def _print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:
+    from register.domain.text import terminal_safe
+
     def cell(value: Any) -> str:
         if value is None:
             return ""
         if isinstance(value, bool):
             return "yes" if value else ""
-        return str(value)
+        return terminal_safe(str(value))  # a line break in a value would break the table
 
     cells = [[cell(row.get(c)) for c in columns] for row in rows]
     widths = [min(40, max([len(c)] + [len(r[i]) for r in cells])) for i, c in enumerate(columns)]
-    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
+    _echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)).rstrip())
     for r in cells:
-        click.echo("  ".join(v[:w].ljust(w) for v, w in zip(r, widths)).rstrip())
-    click.echo(f"({len(rows)} records)")
+        _echo("  ".join(v[:w].ljust(w) for v, w in zip(r, widths)).rstrip())
+    _echo(f"({len(rows)} records)")
 
 
 @cli.command()
@@ -268,11 +282,11 @@ def verify(db: str | None, as_json: bool) -> None:
         })
     elif problems or info is None:
         for problem in problems:
-            click.echo(f"problem: {problem}", err=True)
-        click.echo(f"register: {len(problems)} problem(s) in {service.path}", err=True)
+            _echo(f"problem: {problem}", err=True)
+        _echo(f"register: {len(problems)} problem(s) in {service.path}", err=True)
     else:
-        click.echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state")
-        click.echo(f"audit head {info.audit_head}")
+        _echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state")
+        _echo(f"audit head {info.audit_head}")
     sys.exit(EXIT_ERROR if problems or info is None else EXIT_OK)
 
 
@@ -301,12 +315,12 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
     if as_json:
         _print_json(summary)
         return
-    click.echo(f"{info.name} — {info.path}")
+    _echo(f"{info.name} — {info.path}")
     if info.scope:
-        click.echo(f"scope: {info.scope}")
-    click.echo(", ".join(f"{n} {k}" for k, n in info.counts.items()))
-    click.echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
-    click.echo(f"method {info.method_version}; {info.audit_entries} audit entries; head {info.audit_head[:16]}…")
+        _echo(f"scope: {info.scope}")
+    _echo(", ".join(f"{n} {k}" for k, n in info.counts.items()))
+    _echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
+    _echo(f"method {info.method_version}; {info.audit_entries} audit entries; head {info.audit_head[:16]}…")
 
 
 @cli.command()
@@ -323,12 +337,12 @@ def schema(directory: Path | None, check: bool) -> None:
     if check:
         if stale:
             _fail(f"schemas in {target} are stale: {', '.join(stale)} (run: register schema)")
-        click.echo(f"schemas in {target} are up to date")
+        _echo(f"schemas in {target} are up to date")
         return
     target.mkdir(parents=True, exist_ok=True)
     for name, text in rendered.items():
         (target / name).write_text(text, encoding="utf-8")
-    click.echo(f"wrote {len(rendered)} schemas to {target}")
+    _echo(f"wrote {len(rendered)} schemas to {target}")
 
 
 @cli.command()
@@ -380,18 +394,18 @@ def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: s
     else:
         verb = "would record" if dry_run else "recorded"
         if report.review_id is None:
-            click.echo(f"no usable answer in {report.total} rows; no review recorded")
+            _echo(f"no usable answer in {report.total} rows; no review recorded")
         elif report.outcome == "unchanged":
-            click.echo(f"the same answers are already recorded in review {report.review_id}; nothing written")
+            _echo(f"the same answers are already recorded in review {report.review_id}; nothing written")
         else:
             share = report.conformance["conformance"] if report.conformance else None
-            click.echo(f"{verb} review {report.review_id} of {supplier} ({report.review_status}): {report.accepted} of "
+            _echo(f"{verb} review {report.review_id} of {supplier} ({report.review_status}): {report.accepted} of "
                        f"{report.total} rows answered; {report.rejected} rejected; conformance "
                        f"{'n/a' if share is None else f'{share:.1%}'}")
         for reject in report.rejects:
-            click.echo(f"  row {reject.row} [{reject.id or '-'}] {reject.reason}")
+            _echo(f"  row {reject.row} [{reject.id or '-'}] {reject.reason}")
         if report.missing:
-            click.echo(f"  not in the file: {', '.join(report.missing)}")
+            _echo(f"  not in the file: {', '.join(report.missing)}")
     sys.exit(EXIT_REJECTS if report.rejects else EXIT_OK)
 
 
@@ -409,7 +423,7 @@ def questionnaire(out: Path, supplier: str, lang: str, db: str | None, as_json: 
     if as_json:
         _print_json({"path": str(out), "supplier_id": supplier, "lang": lang, "criteria": count})
         return
-    click.echo(f"wrote {out} with {count} criteria for {supplier} ({lang}); read it back with: register import {out} --kind review --supplier {supplier}")
+    _echo(f"wrote {out} with {count} criteria for {supplier} ({lang}); read it back with: register import {out} --kind review --supplier {supplier}")
 
 
 @cli.group()
@@ -450,13 +464,13 @@ def review_show(review_id: str, db: str | None, as_json: bool) -> None:
     def percent(figures: dict[str, Any]) -> str:
         return "n/a" if figures["conformance"] is None else f"{figures['conformance']:.1%}"
 
-    click.echo(f"{summary['review_id']}: {summary['subject_type']} {summary['subject_id']} on {summary['reviewed_on']} "
+    _echo(f"{summary['review_id']}: {summary['subject_type']} {summary['subject_id']} on {summary['reviewed_on']} "
                f"by {summary['reviewer']} ({summary['status']}; catalogue {summary['catalogue_version']})")
-    click.echo(f"overall conformance {percent(summary['conformance'])} "
+    _echo(f"overall conformance {percent(summary['conformance'])} "
                f"({summary['conformance']['earned']:g} of {summary['conformance']['possible']} weight)")
     for category, figures in summary["conformance_by_category"].items():
-        click.echo(f"  {category:<24} {percent(figures):>7}  ({figures['earned']:g}/{figures['possible']})")
-    click.echo(f"gaps ({len(summary['gaps'])}): " + (", ".join(
+        _echo(f"  {category:<24} {percent(figures):>7}  ({figures['earned']:g}/{figures['possible']})")
+    _echo(f"gaps ({len(summary['gaps'])}): " + (", ".join(
         g["criterion_id"] + (f" → {g['risk_id']}" if g["risk_id"] else "") for g in summary["gaps"]) or "none"))
     _print_table(["criterion_id", "requirement", "weight", "rating", "evidence", "note"], summary["ratings"])
 
@@ -483,7 +497,7 @@ def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequ
     if as_json:
         _print_json(risk.model_dump(mode="json"))
     else:
-        click.echo(f"opened {risk.risk_id}: {risk.scenario} (residual {risk.residual_score}, {risk.residual_band})")
+        _echo(f"opened {risk.risk_id}: {risk.scenario} (residual {risk.residual_score}, {risk.residual_band})")
 
 # --- screening, ISO 28001 partner status and exposure --------------------------------------
 
@@ -514,13 +528,13 @@ def screen(ctx: click.Context, db: str | None, list_files: tuple[Path, ...], as_
     if as_json:
         _print_json({**{k: v for k, v in run.items() if k != "hits"}, "hits": [h for rows in hits.values() for h in rows]})
         return
-    click.echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']} (review threshold {run['threshold']:g})")
+    _echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']} (review threshold {run['threshold']:g})")
     for used in run["lists"]:
-        click.echo(f"  list {used['name']} ({used['entities']} entities, dated {used['dated'] or 'undated'}) sha256 {used['sha256']}")
+        _echo(f"  list {used['name']} ({used['entities']} entities, dated {used['dated'] or 'undated'}) sha256 {used['sha256']}")
     for _, rows in sorted(hits.items()):
         for hit in rows:
-            click.echo(_hit_line(hit))
-    click.echo(f"({sum(map(len, hits.values()))} hits; confirm or dismiss with: register screen confirm|dismiss HIT --reason TEXT)")
+            _echo(_hit_line(hit))
+    _echo(f"({sum(map(len, hits.values()))} hits; confirm or dismiss with: register screen confirm|dismiss HIT --reason TEXT)")
 
 
 def _decision_command(name: str, decision: str, summary: str, reason_help: str) -> click.Command:
@@ -534,7 +548,7 @@ def _decision_command(name: str, decision: str, summary: str, reason_help: str) 
         if as_json:
             _print_json(shown)
         else:
-            click.echo(_hit_line(shown))
+            _echo(_hit_line(shown))
 
     return command
 
@@ -579,20 +593,20 @@ def _pct(share: float | None) -> str:
 
 def _print_exposure(report: dict[str, Any]) -> None:
     outside = report["extra_hemispheric"]
-    click.echo(f"extra-hemispheric suppliers: {outside['extra_hemispheric']} of {outside['suppliers']} ({_pct(outside['share_by_count'])})")
+    _echo(f"extra-hemispheric suppliers: {outside['extra_hemispheric']} of {outside['suppliers']} ({_pct(outside['share_by_count'])})")
     for currency, spend in outside["spend_by_currency"].items():
-        click.echo(f"  spend {currency}: {spend['extra_hemispheric']:,.2f} of {spend['total']:,.2f} ({_pct(spend['share'])})")
+        _echo(f"  spend {currency}: {spend['extra_hemispheric']:,.2f} of {spend['total']:,.2f} ({_pct(spend['share'])})")
     if outside["suppliers_without_spend"]:
-        click.echo(f"  {outside['suppliers_without_spend']} suppliers have no stated spend")
-    click.echo("by HQ country: " + ", ".join(f"{r['hq_country']} {r['suppliers']} ({_pct(r['share_by_count'])})" for r in report["by_hq_country"]))
-    click.echo("by category: " + ", ".join(
+        _echo(f"  {outside['suppliers_without_spend']} suppliers have no stated spend")
+    _echo("by HQ country: " + ", ".join(f"{r['hq_country']} {r['suppliers']} ({_pct(r['share_by_count'])})" for r in report["by_hq_country"]))
+    _echo("by category: " + ", ".join(
         f"{r['category']} {r['suppliers']}{' SINGLE-SOURCE' if r['single_source'] else ''}" for r in report["by_category"]))
     for tie in report["interconnections"]:
         marker = "FLAGGED " if tie["flagged"] else ""
-        click.echo(f"{marker}{tie['interconnection_id']} {tie['name']} ({tie['from_country']}–{tie['to_country']})")
+        _echo(f"{marker}{tie['interconnection_id']} {tie['name']} ({tie['from_country']}–{tie['to_country']})")
         for dep in tie["ict_suppliers"]:
             flags = [f for f, on in (("extra-hemispheric", dep["extra_hemispheric"]), ("screening hit", bool(dep["screening"]))) if on]
-            click.echo(f"  {dep['supplier_id']} {dep['name']} [{dep['hq_country']}/{dep['parent_country']}] partner {dep['partner_status']}"
+            _echo(f"  {dep['supplier_id']} {dep['name']} [{dep['hq_country']}/{dep['parent_country']}] partner {dep['partner_status']}"
                        + (f"  [flag: {', '.join(flags)}]" if flags else ""))
 
 
@@ -614,8 +628,8 @@ def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json:
         _print_json(result.as_dict())
         return
     rows = ", ".join(f"{name} {count}" for name, count in result.sheets.items())
-    click.echo(f"wrote {result.path} ({result.bytes:,} bytes; sha256 {result.sha256})")
-    click.echo(f"rows: {rows}")
+    _echo(f"wrote {result.path} ({result.bytes:,} bytes; sha256 {result.sha256})")
+    _echo(f"rows: {rows}")
 
 
 def main() -> None:

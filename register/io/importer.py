@@ -34,7 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
-from register.domain.models import RecordKind
+from register.domain.models import ID_FIELDS, RecordKind
+from register.domain.text import has_control_characters, terminal_safe
 from register.domain.validation import Problem
 from register.errors import ImportCancelled, RegisterError, UnreadableFile
 from register.io.headers import (
@@ -115,9 +116,11 @@ class FileImportReport(ImportReport):
     """The service's ImportReport plus what the file looked like and how it was read."""
 
     source: dict[str, Any] = field(default_factory=dict)
+    # Accepted or not, cells the file holds that a terminal would act on (see _control_warning).
+    warnings: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
-        return {**super().as_dict(), "source": self.source}
+        return {**super().as_dict(), "warnings": self.warnings, "source": self.source}
 
 
 @dataclass
@@ -239,8 +242,14 @@ def plan_columns(
     return plans
 
 
-def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service: RegisterService) -> Iterator[SourceRow]:
+def source_rows(
+    kind: RecordKind, table: Table, plans: list[ColumnPlan], service: RegisterService,
+    warnings: list[dict[str, Any]] | None = None,
+) -> Iterator[SourceRow]:
+    """Each data row as canonical fields; text cells holding control or escape characters are
+    kept as written and, when `warnings` is given, reported there."""
     method = service.method
+    id_field = ID_FIELDS[kind]
     headers = table.mapping.field_headers()
     sheet = table.sheet.name
     # Only risks need reshaping (consequence columns → one mapping); other kinds' columns
@@ -263,6 +272,8 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
                     value = value.strip()
                     if value:
                         flat[name] = value
+                        if warnings is not None and not value.isprintable() and has_control_characters(value):
+                            warnings.append(_control_warning(number, headers.get(name, name), value))
                     continue
                 if not value or value.isspace():
                     continue
@@ -271,7 +282,21 @@ def source_rows(kind: RecordKind, table: Table, plans: list[ColumnPlan], service
             except ValueProblem as exc:
                 flat[name] = value
                 problems.append(Problem(name, value, str(exc)))
+        if warnings and warnings[-1]["row"] == number:
+            for warning in reversed(warnings):
+                if warning["row"] != number:
+                    break
+                warning["id"] = flat.get(id_field)
         yield SourceRow(number, row_to_fields(kind, flat, method) if risks else flat, headers, sheet, problems)
+
+
+def _control_warning(row: int, column: str, value: str) -> dict[str, Any]:
+    shown = terminal_safe(value)
+    return {
+        "row": row, "id": None, "column": column,
+        "reason": f"holds control or escape characters, stored as written and shown escaped: "
+                  f"{shown[:80] + ('…' if len(shown) > 80 else '')}",
+    }
 
 
 def _watched(
@@ -370,7 +395,8 @@ def import_file(
     with _collector_paused():
         kind, table, plans = _prepare(service, path, kind, sheet, overrides, date_order, decimal)
         total = len(table.data_rows())
-        rows = _watched(source_rows(kind, table, plans, service), total, on_progress, cancel)
+        warnings: list[dict[str, Any]] = []
+        rows = _watched(source_rows(kind, table, plans, service, warnings), total, on_progress, cancel)
         report = service.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row)
     summary = _source_summary(path, table, plans)
     if save_mapping and not dry_run and not (strict and report.rejects):
@@ -380,7 +406,7 @@ def import_file(
 
         write_rejects(Path(rejects_path), table.mapping.headers, table.sheet.rows, report.rejects)
         summary["rejects_file"] = str(rejects_path)
-    return FileImportReport(**vars(report), source=summary)
+    return FileImportReport(**vars(report), source=summary, warnings=warnings)
 
 
 def preview_import(

@@ -14,6 +14,7 @@ from register.domain.geography import in_americas
 from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
+from register.domain.text import terminal_safe
 from register.tui.flags import partner_cell, screening_cell
 
 SortKey = tuple[int, Any]
@@ -61,8 +62,8 @@ def _display(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, list):
-        return "; ".join(map(str, value))
-    return str(value)
+        return terminal_safe("; ".join(map(str, value)))
+    return terminal_safe(str(value))
 
 
 @dataclass
@@ -145,7 +146,8 @@ class TableData:
 
 
 def _column(title: str, values: list[Any], bands: list[str | None] | None = None, max_width: int = 40) -> Column:
-    cells = [v if type(v) is str else _display(v) for v in values]
+    # Register text is shown as stored, but escape codes it holds are shown escaped.
+    cells = [(v if v.isprintable() else terminal_safe(v)) if type(v) is str else _display(v) for v in values]
     width = max([len(title) + 2, *(len(c) for c in cells[:2000])]) if cells else len(title) + 2
     numeric = any(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values[:50])
     return Column(title, min(width, max_width), cells, values, bands, numeric)

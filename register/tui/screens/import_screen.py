@@ -16,6 +16,7 @@ from textual.screen import Screen
 from textual.widgets import DirectoryTree, Footer, Input, Label, ProgressBar, Select
 
 from register.domain.models import RecordKind
+from register.domain.text import terminal_safe
 from register.errors import RegisterError
 from register.service import ImportReport, RegisterService
 from register.tui import importing
@@ -122,7 +123,7 @@ class ImportScreen(Screen[bool]):
         for index, header in enumerate(inspection.headers):
             mapped = inspection.mapping.get(index)
             rows.append(Horizontal(
-                Label(header or f"(column {index + 1})", classes="field-label"),
+                Label(terminal_safe(header) or f"(column {index + 1})", classes="field-label", markup=False),
                 Select(options, value=mapped if mapped else Select.NULL, prompt="(ignore)", id=f"map-{index}",
                        classes="map-select", compact=True),
                 classes="form-row",

@@ -13,6 +13,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from register.domain.partners import PartnerStatus
+from register.domain.text import terminal_safe
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.flags import PARTNER_TONES, partner_label
@@ -93,7 +94,8 @@ class StatementScreen(Screen[None]):
         row = next((r for r in self.rows if r["supplier_id"] == event.record_id), None)
         if row is not None:
             evidence = f"\nevidence: {row['partner_evidence']}" if row.get("partner_evidence") else ""
-            self.notify(f"{row['partner_basis']}{evidence}", title=f"{row['supplier_id']} {partner_label(row['partner_status'])}")
+            self.notify(terminal_safe(f"{row['partner_basis']}{evidence}", keep_newlines=True),
+                        title=f"{row['supplier_id']} {partner_label(row['partner_status'])}", markup=False)
 
     def on_problem(self, message: Problem) -> None:
         message.stop()

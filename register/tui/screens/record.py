@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.screening import CONFIRMED, DISMISSED
+from register.domain.text import terminal_safe
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.messages import Finished, Problem, RegisterChanged
@@ -111,7 +112,7 @@ class RecordScreen(Screen[None]):
         index = next(i for i, h in enumerate(self.hits) if h["hit"] == decided["hit"])
         self.hits[index] = decided
         hits.replace_option_prompt_at_index(index, hit_text(decided))
-        self.notify(f"{decided['entity']}: {decided['status']}")
+        self.notify(terminal_safe(f"{decided['entity']}: {decided['status']}"), markup=False)
         self.app.post_message(RegisterChanged())
 
     def on_problem(self, message: Problem) -> None:

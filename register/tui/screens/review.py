@@ -25,6 +25,7 @@ from register.domain.method import Method
 from register.domain.reviews import (
     CriterionRating, Rating, Review, blank_ratings, conformance_by_category, gaps, overall_conformance, rating_label,
 )
+from register.domain.text import terminal_safe
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.messages import Problem, RegisterChanged
@@ -142,7 +143,7 @@ class ReviewScreen(Screen[None]):
         self.method = method
         self.subject_type = subject_type
         self.subject_id = subject_id
-        self.subject_name = subject_name
+        self.subject_name = terminal_safe(subject_name)  # shown in titles: escape codes escaped
         self.criticality = criticality
         self.catalogue: CriteriaCatalogue = service.catalogue
         self.criteria: dict[str, Criterion] = {}
@@ -156,7 +157,7 @@ class ReviewScreen(Screen[None]):
     # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         yield Label(f"Performance review (ISO 28001 4.5) — {self.subject_type} {self.subject_id} {self.subject_name}",
-                    classes="screen-title")
+                    classes="screen-title", markup=False)
         with Horizontal(id="review-bar"):
             yield Select([("New review", NEW_REVIEW)], value=NEW_REVIEW, allow_blank=False, id="review-choice", compact=True)
             yield Label("Reading the criteria…", id="review-status")

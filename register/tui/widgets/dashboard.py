@@ -9,8 +9,10 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.reactive import reactive
+from textual.content import Content
 from textual.widgets import Label, Static
 
+from register.domain.text import terminal_safe
 from register.tui.snapshot import HEAT_MODES, RegisterSnapshot
 
 LEVELS = (1, 2, 3, 4, 5)
@@ -104,8 +106,9 @@ class Dashboard(Vertical):
         )
         overdue = [f"{o.risk_id:<12} {o.subject_id:<16} due {o.due.isoformat()}  {o.band}" for o in board.overdue]
         self.query_one("#overdue", Static).update("\n".join(overdue) or "None overdue.")
-        exposure = [f"{e.supplier_id:<10} {e.name[:28]:<28} {e.countries:<8} {e.worst_residual:>3} {e.band}" for e in board.exposure]
-        self.query_one("#exposure", Static).update("\n".join(exposure) or "No assessed extra-hemispheric suppliers.")
+        exposure = [f"{e.supplier_id:<10} {terminal_safe(e.name)[:28]:<28} {e.countries:<8} {e.worst_residual:>3} {e.band}"
+                    for e in board.exposure]
+        self.query_one("#exposure", Static).update(Content("\n".join(exposure) or "No assessed extra-hemispheric suppliers."))
 
     @on(HeatCell.Chosen)
     def _cell_chosen(self, event: HeatCell.Chosen) -> None:

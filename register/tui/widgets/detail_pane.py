@@ -11,6 +11,7 @@ from textual.widgets import Static
 from register.domain.geography import country_name
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
+from register.domain.text import terminal_safe
 from register.io.tabular import CONSEQUENCE_PREFIX, derived_columns, input_columns, record_to_row
 from register.tui.flags import HIT_CELLS, PARTNER_TONES, partner_label
 
@@ -34,7 +35,7 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
         value = row[name]
         if value is None or value == "":
             continue
-        text = str(value)
+        text = terminal_safe(str(value), keep_newlines=True)
         if name in COUNTRY_FIELDS:
             text = f"{value} ({country_name(value)})"
         elif name == "annual_spend" and isinstance(value, (int, float)):
@@ -60,14 +61,15 @@ def _tone_style(tone: str | None) -> str:
 def hit_text(hit: dict[str, Any]) -> Content:
     """One screening hit: status, entity, list, score, and the purpose caveat or reason."""
     label, tone = HIT_CELLS.get(hit["status"], (hit["status"], None))
+    safe = {key: terminal_safe(str(hit.get(key) or "")) for key in ("entity", "list", "matched", "caveat", "reason")}
     parts: list[tuple[str, str] | str] = [
-        (label, _tone_style(tone)), " ", (hit["entity"], "bold"), f"\n  list: {hit['list']}",
-        f"\n  score: {hit['score']}", f"\n  {hit.get('matched', '')}",
+        (label, _tone_style(tone)), " ", (safe["entity"], "bold"), f"\n  list: {safe['list']}",
+        f"\n  score: {hit['score']}", f"\n  {safe['matched']}",
     ]
-    if hit.get("caveat"):
-        parts += ["\n  caveat: ", (hit["caveat"], "italic")]
-    if hit.get("reason"):
-        parts.append(f"\n  reason: {hit['reason']}")
+    if safe["caveat"]:
+        parts += ["\n  caveat: ", (safe["caveat"], "italic")]
+    if safe["reason"]:
+        parts.append(f"\n  reason: {safe['reason']}")
     return Content.assemble(*parts)
 
 
@@ -75,7 +77,7 @@ def standing_text(standing: PartnerStanding) -> Content:
     """ISO 28001 partner status (in its tone) and the basis of it."""
     return Content.assemble(
         ("partner status: ", "bold"), (partner_label(standing.status), _tone_style(PARTNER_TONES[standing.status])),
-        "\n", ("partner basis: ", "bold"), standing.basis, "\n",
+        "\n", ("partner basis: ", "bold"), terminal_safe(standing.basis), "\n",
     )
 
 
