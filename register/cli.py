@@ -234,11 +234,16 @@ def list_(kind: str, db: str | None, as_json: bool) -> None:
     """List the suppliers, interconnections or risks of a register."""
     from register.domain.models import RecordKind
 
-    rows = _open(db).listing(RecordKind(kind))
+    invalid: list[Any] = []  # records edited outside the register: named, the others still listed
+    rows = _open(db).listing(RecordKind(kind), invalid=invalid)
     if as_json:
         _print_json(rows)
-        return
-    _print_table(_TABLE_COLUMNS[kind], rows)
+    else:
+        _print_table(_TABLE_COLUMNS[kind], rows)
+    for problem in invalid:
+        _echo(f"register: {problem}", err=True)
+    if invalid:
+        sys.exit(EXIT_ERROR)
 
 
 def _print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:

@@ -21,6 +21,15 @@ class RegisterCorrupt(RegisterError):
     pass
 
 
+class InvalidStoredRecord(RegisterCorrupt):
+    """A record in the register file no longer passes validation (edited outside the register)."""
+
+    def __init__(self, message: str, table: str, record_id: str):
+        super().__init__(message)
+        self.table = table
+        self.record_id = record_id
+
+
 class RegisterBusy(RegisterError):
     pass
 

@@ -48,12 +48,31 @@ def _split_list(separators: str):
     return split
 
 
+# Countermeasures, planned actions and evidence nest three levels at most; a cell of thousands
+# of "[" would exhaust Python's recursion limit in the JSON parser and abort a whole import.
+MAX_JSON_DEPTH = 16
+_JSON_STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
+
+
+def _json_depth(text: str) -> int:
+    depth = deepest = 0
+    for char in _JSON_STRINGS.sub("", text):
+        if char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def _json_text(value: Any) -> Any:
     """Spreadsheet cells carry nested lists and objects as JSON text."""
     if isinstance(value, str):
         text = value.strip()
         if not text:
             return None
+        if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _json_depth(text) > MAX_JSON_DEPTH:
+            raise ValueError(f"nests lists or objects more than {MAX_JSON_DEPTH} levels deep")
         try:
             return json.loads(text)
         except json.JSONDecodeError as exc:

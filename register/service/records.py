@@ -23,7 +23,7 @@ from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import RiskStanding, score_risk, worst_residual
 from register.domain.screening import Screener
 from register.domain.validation import Problem, problems_from
-from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
+from register.errors import InvalidRecord, InvalidStoredRecord, RecordNotFound, RegisterCorrupt, RegisterError
 from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
 from register.store.audit import AUDIT_TABLE, entries, head
 from register.store.canonical import tables_hash
@@ -215,20 +215,44 @@ class RecordsService:
         """Stored records of a kind keyed by id (JSON form; treat as read-only)."""
         return self._file.table(str(kind))
 
-    def records(self, kind: RecordKind) -> list[Any]:
-        model = MODELS[kind]
-        return [model.model_validate(data) for _, data in sorted(self.stored(kind).items())]
+    def records(self, kind: RecordKind, *, invalid: list[InvalidStoredRecord] | None = None) -> list[Any]:
+        """Every record of a kind, validated. A stored record that fails validation (edited
+        outside the register) raises InvalidStoredRecord naming it, or, when `invalid` is given,
+        is left out and added there."""
+        found = []
+        for record_id, data in sorted(self.stored(kind).items()):
+            try:
+                found.append(self.stored_record(kind, record_id, data))
+            except InvalidStoredRecord as problem:
+                if invalid is None:
+                    raise
+                invalid.append(problem)
+        return found
+
+    def stored_record(self, table: RecordKind | str, record_id: str, data: dict[str, Any], model: type[BaseModel] | None = None) -> Any:
+        """A stored record as its model, or InvalidStoredRecord: one line naming table and id."""
+        model = model or MODELS[RecordKind(table)]
+        try:
+            return model.model_validate(data)
+        except ValidationError as exc:
+            first = (problems_from(exc, data) or [Problem("", None, str(exc).splitlines()[0])])[0]
+            raise InvalidStoredRecord(
+                f"{table} {record_id} in {self.path} is not valid ({first.field or 'record'}: {first.reason}): it was changed "
+                f"outside the register; run `register verify --db {self.path}` and restore it from a backup",
+                str(table), record_id,
+            ) from None
 
     def get(self, kind: RecordKind, record_id: str) -> Any:
         data = self.stored(kind).get(record_id)
         if data is None:
             raise RecordNotFound(f"no {kind.value[:-1]} with id {record_id!r}")
-        return MODELS[kind].model_validate(data)
+        return self.stored_record(kind, record_id, data)
 
-    def listing(self, kind: RecordKind, as_of: date | None = None) -> list[dict[str, Any]]:
+    def listing(self, kind: RecordKind, as_of: date | None = None, *, invalid: list[InvalidStoredRecord] | None = None) -> list[dict[str, Any]]:
         """Records as JSON-ready dicts with their derived fields (what `list --json` prints);
-        date-dependent ones (partner review status) are judged on `as_of`, default today."""
-        records = self.records(kind)
+        date-dependent ones (partner review status) are judged on `as_of`, default today.
+        With `invalid`, records that fail validation are left out and named there."""
+        records = self.records(kind, invalid=invalid)
         rows = [record.model_dump(mode="json") for record in records]
         if kind in (RecordKind.suppliers, RecordKind.interconnections):
             worst = self.worst_residual_by_subject()

@@ -45,7 +45,7 @@ class ReviewsService(RecordsService):
         return self.catalogue.applicable("supplier", supplier.category, serves_interconnection)
 
     def reviews(self, subject_type: str | None = None, subject_id: str | None = None) -> list[Review]:
-        found = [Review.model_validate(data) for _, data in sorted(self.stored(REVIEWS_TABLE).items())]
+        found = [self.stored_record(REVIEWS_TABLE, rid, data, Review) for rid, data in sorted(self.stored(REVIEWS_TABLE).items())]
         return [r for r in found
                 if (subject_type is None or r.subject_type == subject_type) and (subject_id is None or r.subject_id == subject_id)]
 
@@ -53,7 +53,7 @@ class ReviewsService(RecordsService):
         data = self.stored(REVIEWS_TABLE).get(review_id)
         if data is None:
             raise RecordNotFound(f"no review with id {review_id!r}")
-        return Review.model_validate(data)
+        return self.stored_record(REVIEWS_TABLE, review_id, data, Review)
 
     def record_review(
         self, subject_type: str, subject_id: str, answers: dict[str, dict[str, Any]] | None = None, *,

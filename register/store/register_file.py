@@ -10,6 +10,7 @@ instant leaves the old register or the new one, never a mix.
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
 import tempfile
@@ -22,7 +23,7 @@ from filelock import FileLock, Timeout
 from tinydb import Storage, TinyDB
 from tinydb.table import Table
 
-from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
+from register.errors import RegisterBusy, RegisterCorrupt, RegisterError, RegisterExists, RegisterNotFound
 from register.store import audit
 from register.store.canonical import EncodedDocument, canonical_bytes, record_line
 from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
@@ -108,7 +109,7 @@ class _AtomicStorage(Storage):
         if stamp is None:
             raise RegisterNotFound(f"no register at {self.path} (create one with: register init {self.path})")
         if self._data is None or stamp != self._stamp:
-            self._data = _parse(self.path, self.path.read_bytes())
+            self._data = _parse(self.path, _read(self.path))
             self._stamp = stamp
             self._encoded.clear()
 
@@ -133,8 +134,43 @@ class _AtomicStorage(Storage):
         or taken as the lines `changed` gives them."""
         assert self._data is not None
         self._encoded.invalidate(changed)
-        _atomic_write(self.path, self._encoded.chunks(self._data))
+        try:
+            _atomic_write(self.path, self._encoded.chunks(self._data))
+        except OSError as exc:
+            raise storage_failure(exc, self.path, "save") from None
         self._stamp = self._disk_stamp()
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise storage_failure(exc, path, "read") from None
+
+
+def storage_failure(exc: OSError, path: Path, doing: str) -> RegisterError:
+    """An OS error reading or writing the register (or its lock) as one line naming the file or
+    folder and what to do; the register is never left half-written, so it says so."""
+    folder = path.parent
+    unchanged = "" if doing == "read" else "; the register is unchanged"
+    if isinstance(exc, IsADirectoryError) or (doing == "read" and path.is_dir()):
+        return RegisterNotFound(f"{path} is a folder, not a register file: give the file, e.g. --db {path / 'register.json'}")
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return RegisterError(f"cannot {doing} {path}: the disk holding {folder} is full; free some space and try again{unchanged}")
+    if exc.errno == errno.EROFS:
+        return RegisterError(f"cannot {doing} {path}: {folder} is on a read-only file system; "
+                             f"copy the register to a writable folder and use that{unchanged}")
+    if isinstance(exc, PermissionError):
+        what = path if doing == "read" else folder
+        return RegisterError(f"cannot {doing} {path}: permission denied on {what}; "
+                             f"ask for write access or copy the register to a folder you can write{unchanged}")
+    return RegisterError(f"cannot {doing} {path}: {exc.strerror or exc}{unchanged}")
+
+
+def register_location(path: str | os.PathLike[str]) -> Path:
+    """Where a register really is: a symlink is followed, so every name of one register shares
+    its lock, and a commit replaces the file the link points to, never the link."""
+    return Path(os.path.realpath(path)) if os.path.islink(path) else Path(path)
 
 
 def _parse(path: Path, raw: bytes) -> Document_:
@@ -189,6 +225,8 @@ class _SnapshotStorage(Storage):
             self._handle = open(path, "rb")
         except FileNotFoundError:
             raise RegisterNotFound(f"no register at {path} (create one with: register init {path})") from None
+        except OSError as exc:
+            raise storage_failure(exc, path, "read") from None
         try:
             self._data = self._load(path)
         except BaseException:
@@ -250,8 +288,9 @@ def _remove_stale_temporaries(path: Path) -> None:
 class Transaction:
     """Staged changes to one register; committed atomically with their audit entries."""
 
-    def __init__(self, db: TinyDB, actor: str, at: str):
+    def __init__(self, db: TinyDB, actor: str, at: str, path: Path | None = None):
         self._db = db
+        self._path = path
         self._actor = actor
         self._at = at
         self._pending: dict[tuple[str, str], tuple[dict | None, dict | None]] = {}
@@ -305,6 +344,12 @@ class Transaction:
                 by_kind.setdefault(kind, []).append((record_id, before, after))
         log = self._db.storage.read().get(audit.AUDIT_TABLE, {})
         seq = len(log)
+        if (seq and audit.seq_key(seq) not in log) or audit.seq_key(seq + 1) in log:
+            # Entries were deleted or renumbered by hand: a new entry would collide or hide it.
+            raise RegisterCorrupt(
+                f"the audit log of {self._path} has missing or renumbered entries, so no change can be recorded; "
+                f"run `register verify --db {self._path}` to see what was changed, and restore the register from a backup"
+            )
         prev = audit.head(log)
         written: dict[str, dict[str, bytes | None]] = {}
         audit_lines = written[audit.AUDIT_TABLE] = {}
@@ -332,7 +377,7 @@ class Transaction:
 class RegisterFile:
     def __init__(self, path: str | os.PathLike[str], lock_timeout: float = LOCK_TIMEOUT_SECONDS,
                  *, storage: _AtomicStorage | _SnapshotStorage | None = None):
-        self.path = Path(path)
+        self.path = register_location(path)
         self._lock = FileLock(f"{self.path}.lock", timeout=lock_timeout)
         self._storage = storage or _AtomicStorage(self.path)
         self._db = TinyDB(storage=lambda: self._storage)
@@ -355,10 +400,10 @@ class RegisterFile:
 
     @classmethod
     def create(cls, path: str | os.PathLike[str], meta: dict[str, Any], *, actor: str, at: str) -> RegisterFile:
-        target = Path(path)
+        register = cls(path)
+        target = register.path
         if not target.parent.is_dir():
             raise RegisterNotFound(f"cannot create {target}: folder {target.parent} does not exist")
-        register = cls(target)
         with register._locked():
             if target.exists():
                 raise RegisterExists(f"{target} already exists; refusing to overwrite it")
@@ -378,6 +423,8 @@ class RegisterFile:
             self._lock.acquire()
         except Timeout:
             raise RegisterBusy(f"{self.path} is locked by another process; try again in a moment") from None
+        except OSError as exc:
+            raise storage_failure(exc, self.path, "lock") from None
         try:
             yield
         finally:
@@ -404,7 +451,7 @@ class RegisterFile:
             self._storage.refresh()
             self._storage.held = True
             try:
-                tx = Transaction(self._db, actor, at)
+                tx = Transaction(self._db, actor, at, self.path)
                 yield tx
                 if not tx.changed:
                     return
