@@ -128,18 +128,25 @@ def test_a_read_only_folder_is_one_line(register: Path) -> None:
     assert result.returncode == 1 and "permission denied" in one_line(result.stderr)
 
 
-def test_a_record_edited_into_an_invalid_state_is_named_and_the_others_still_list(register: Path) -> None:
-    _edit_record_line(register, "SUP-2", '"tier":1', '"tier":"one"')
+@pytest.mark.parametrize(("old", "new", "reason", "commands"), [
+    ('"tier":1', '"tier":"one"', "tier: must be a whole number", [["export", "audit.xlsx"], ["exposure"]]),
+    ('"security_declaration_on":null', '"security_declaration_on":"someday"', "security_declaration_on: must be a date",
+     [["export", "audit.xlsx"], ["soa"], ["exposure"]]),
+])
+def test_a_record_edited_into_an_invalid_state_is_named_and_the_others_still_list(
+    register: Path, old: str, new: str, reason: str, commands: list[list[str]],
+) -> None:
+    _edit_record_line(register, "SUP-2", old, new)
     listed = run_cli("list", "suppliers", "--db", str(register))
     assert listed.returncode == 1
     assert "SUP-1" in listed.stdout and "SUP-3" in listed.stdout and "SUP-2" not in listed.stdout
     line = one_line(listed.stderr)
-    assert "suppliers SUP-2" in line and "tier: must be a whole number" in line and "register verify" in line
+    assert "suppliers SUP-2" in line and reason in line and "register verify" in line
     as_json = run_cli("list", "suppliers", "--db", str(register), "--json")
     assert [r["supplier_id"] for r in json.loads(as_json.stdout)] == ["SUP-1", "SUP-3"]
-    for command in (["export", str(register.parent / "audit.xlsx")], ["soa"], ["exposure"]):
-        result = run_cli(*command, "--db", str(register))
-        assert result.returncode == 1
+    for command in commands:
+        result = run_cli(*command, "--db", str(register), cwd=register.parent)
+        assert result.returncode == 1, command
         assert "suppliers SUP-2" in one_line(result.stderr), command
     assert not (register.parent / "audit.xlsx").exists()
 
