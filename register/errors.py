@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class RegisterError(Exception):
     """Base: the message is a complete sentence for the user."""
@@ -36,6 +38,34 @@ class RegisterBusy(RegisterError):
 
 class RecordNotFound(RegisterError):
     pass
+
+
+class RecordExists(RegisterError):
+    """Adding a record under an id the register already holds."""
+
+
+class StaleRecord(RegisterError):
+    """A save started from an older revision of a record than the register now holds.
+
+    A record's revision is the `seq` of the last audit entry that wrote it. `expected` is the
+    revision the save started from, `revision` the one stored now (None: deleted since),
+    `changed` maps each field changed since to its value now, and `changed_by` / `changed_at`
+    name the last change."""
+
+    def __init__(self, message: str, *, table: str, record_id: str, expected: int, revision: int | None,
+                 changed: dict[str, Any], changed_by: str | None = None, changed_at: str | None = None):
+        super().__init__(message)
+        self.table = table
+        self.record_id = record_id
+        self.expected = expected
+        self.revision = revision
+        self.changed = changed
+        self.changed_by = changed_by
+        self.changed_at = changed_at
+
+    @property
+    def deleted(self) -> bool:
+        return self.revision is None
 
 
 class InvalidRecord(RegisterError):

@@ -277,7 +277,8 @@ def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: Regis
         {"supplier_id": "S2", "name": "Prairie Relay Works", "hq_country": "US"},
     ))
     service.decide_hit("S1:fcc-covered-list:zte", "confirmed", "ZTE's US subsidiary")
-    service.save(RecordKind.suppliers, {**SUPPLIER, "supplier_id": "S2", "name": "Kaspersky Lab, Inc.", "hq_country": "US"})
+    service.save(RecordKind.suppliers, {**SUPPLIER, "supplier_id": "S2", "name": "Kaspersky Lab, Inc.", "hq_country": "US"},
+                 revision=service.revision(RecordKind.suppliers, "S2"))
     run = service.latest_screening_run()
     assert (run["trigger"], run["suppliers_screened"], run["hits_carried_from"]) == ("save", 1, "RUN-000001")
     assert {h["hit"] for h in run["hits"]} == {

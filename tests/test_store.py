@@ -33,7 +33,7 @@ def test_garbage_file_is_reported_not_parsed(tmp_path):
 def test_file_is_canonical_and_incremental_encoding_matches_a_fresh_one(register_path, service):
     for n in range(30):
         service.save(RecordKind.suppliers, supplier(f"SUP-{n:03d}"))
-    service.save(RecordKind.suppliers, supplier("SUP-010", name="Renamed"))
+    service.save(RecordKind.suppliers, supplier("SUP-010", name="Renamed"), revision=service.revision(RecordKind.suppliers, "SUP-010"))
     service.save(RecordKind.suppliers, supplier("SUP-0005"))  # sorts into the middle
     service.delete(RecordKind.suppliers, "SUP-020")
     raw = register_path.read_bytes()
@@ -73,7 +73,7 @@ def populated(service, register_path):
     service.save(RecordKind.suppliers, supplier("SUP-1"))
     service.save(RecordKind.suppliers, supplier("SUP-2", hq_country="CN"))
     service.save(RecordKind.risks, risk("R-1", "SUP-1"))
-    service.save(RecordKind.suppliers, supplier("SUP-1", criticality=5))
+    service.save(RecordKind.suppliers, supplier("SUP-1", criticality=5), revision=service.revision(RecordKind.suppliers, "SUP-1"))
     assert service.verify() == []
     return register_path
 
@@ -139,7 +139,7 @@ def test_audit_log_is_read_lazily_and_rewritten_byte_for_byte(register_path, ser
     assert {k: dict(v) for k, v in lazy.items()} == full
     # A fresh process that edits one record rewrites every unread entry exactly as it was.
     other = RegisterService.open(register_path, actor="other", clock=fixed_clock)
-    other.save(RecordKind.suppliers, supplier("SUP-1", name="Renamed"))
+    other.save(RecordKind.suppliers, supplier("SUP-1", name="Renamed"), revision=other.revision(RecordKind.suppliers, "SUP-1"))
     rewritten = register_path.read_bytes()
     assert rewritten == document_bytes(orjson.loads(rewritten))
     assert RegisterService.open(register_path).verify() == []

@@ -42,7 +42,7 @@ def test_a_bulk_import_then_edits_write_the_canonical_file_and_verify(tmp_path) 
     rows = [SourceRow(n, supplier(f"SUP-{n:03d}", name=f"Proveedor Ñandú {n}")) for n in range(2, 60)]
     report = service.import_rows(RecordKind.suppliers, rows)
     assert report.created == 58 and report.written
-    service.save(RecordKind.suppliers, supplier("SUP-010", name="Renamed"))
+    service.save(RecordKind.suppliers, supplier("SUP-010", name="Renamed"), revision=service.revision(RecordKind.suppliers, "SUP-010"))
     service.import_rows(RecordKind.suppliers, [SourceRow(2, supplier("SUP-005", tier=3)), SourceRow(3, supplier("SUP-0001"))])
     service.delete(RecordKind.suppliers, "SUP-020")
     raw = path.read_bytes()

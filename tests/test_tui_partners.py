@@ -33,7 +33,8 @@ def register_path(tmp_path: Path) -> Path:
     service = build_register(path)
     service.save(RecordKind.suppliers, dict(COVERED))
     # A declared partner whose review the risk-band interval makes overdue on the fixed date.
-    service.save(RecordKind.suppliers, {**service.stored(RecordKind.suppliers)["SUP-004"], "security_declaration_on": "2024-01-15"})
+    service.save(RecordKind.suppliers, {**service.stored(RecordKind.suppliers)["SUP-004"], "security_declaration_on": "2024-01-15"},
+                 revision=service.revision(RecordKind.suppliers, "SUP-004"))
     service.screen()
     return path
 

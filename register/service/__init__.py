@@ -152,11 +152,32 @@ class RegisterService:
     def validate(self, kind: RecordKind, fields: dict[str, Any], tx: Transaction | None = None) -> BaseModel:
         return self._records.validate(kind, fields, tx)
 
-    def save(self, kind: RecordKind, fields: dict[str, Any] | BaseModel) -> tuple[str, BaseModel]:
-        return self._records.save(kind, fields)
+    def save(self, kind: RecordKind, fields: dict[str, Any] | BaseModel, *, revision: int | None = None) -> tuple[str, BaseModel]:
+        """Add a record (`revision` None) or update it from the revision the change started from."""
+        return self._records.save(kind, fields, revision=revision)
 
-    def delete(self, kind: RecordKind, record_id: str) -> None:
-        self._records.delete(kind, record_id)
+    def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
+        self._records.delete(kind, record_id, revision=revision)
+
+    def read_record(self, kind: RecordKind | str, record_id: str) -> tuple[dict[str, Any] | None, int | None]:
+        """A stored record (None if absent) with its revision, read from one version of the register."""
+        return self._context.file.record_with_revision(str(kind), record_id)
+
+    def revisions(self, table: RecordKind | str) -> dict[str, int]:
+        """The revision of every record of a table (read before the records a screen shows, a
+        change made in between is refused as stale, never overwritten unseen)."""
+        return self._context.file.tables_with_revisions([str(table)])[1][str(table)]
+
+    def revision(self, kind: RecordKind | str, record_id: str) -> int | None:
+        """The record's revision (the seq of the last audit entry that wrote it), None if absent."""
+        return self._context.file.revision(str(kind), record_id)
+
+    def stored_with_revisions(self, *extra: str) -> tuple[dict[RecordKind, dict[str, dict[str, Any]]], dict[Any, dict[str, int]]]:
+        """Every record of the three kinds and its revision, from one version of the register;
+        the revisions of the `extra` tables' records too (keyed by table name)."""
+        tables, revisions = self._context.file.tables_with_revisions([kind.value for kind in RecordKind] + list(extra))
+        return ({kind: tables[kind.value] for kind in RecordKind},
+                {**{kind: revisions[kind.value] for kind in RecordKind}, **{name: revisions[name] for name in extra}})
 
     # --- standings, exposure and the dashboard -------------------------------------------------
     def listing(self, kind: RecordKind, as_of: date | None = None, *,
@@ -206,8 +227,8 @@ class RegisterService:
     def screening_hits(self) -> dict[str, list[dict[str, Any]]]:
         return self._screening.hits()
 
-    def decide_hit(self, hit_id: str, decision: str, reason: str) -> dict[str, Any]:
-        return self._screening.decide_hit(hit_id, decision, reason)
+    def decide_hit(self, hit_id: str, decision: str, reason: str, *, revision: int | None = None) -> dict[str, Any]:
+        return self._screening.decide_hit(hit_id, decision, reason, revision=revision)
 
     # --- performance reviews and questionnaires ------------------------------------------------
     @property
@@ -230,8 +251,8 @@ class RegisterService:
         return self._reviews.record_review(subject_type, subject_id, answers, reviewer=reviewer, reviewed_on=reviewed_on,
                                            source=source, dry_run=dry_run)
 
-    def rate(self, review_id: str, answers: dict[str, dict[str, Any]]) -> Review:
-        return self._reviews.rate(review_id, answers)
+    def rate(self, review_id: str, answers: dict[str, dict[str, Any]], *, revision: int | None = None) -> Review:
+        return self._reviews.rate(review_id, answers, revision=revision)
 
     def review_summary(self, review_id: str) -> dict[str, Any]:
         return self._reviews.review_summary(review_id)

@@ -16,7 +16,7 @@ from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
 from register.domain.validation import Problem, problems_from
-from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
+from register.errors import InvalidRecord, RecordExists, RecordNotFound, RegisterCorrupt, RegisterError
 from register.service.context import RegisterContext, stored_form
 from register.service.screening import Screening
 from register.store import AuditProblem, Transaction, verify_chain
@@ -120,20 +120,29 @@ class Records:
                 return [Problem("ict_suppliers", "; ".join(unknown), f"no supplier {', '.join(map(repr, unknown))} in the register")]
         return []
 
-    def save(self, kind: RecordKind, fields: dict[str, Any] | BaseModel) -> tuple[str, BaseModel]:
-        """Create or update one record; returns ("created" | "updated" | "unchanged", record)."""
+    def save(self, kind: RecordKind, fields: dict[str, Any] | BaseModel, *, revision: int | None = None) -> tuple[str, BaseModel]:
+        """Add a record (`revision` None: its id must be new, RecordExists otherwise) or update
+        one from the revision the change started from (StaleRecord, naming the fields changed
+        since, when the register holds a newer one). Returns ("created" | "updated" |
+        "unchanged", record)."""
         if isinstance(fields, BaseModel):
             fields = stored_form(fields)
         with self._context.transaction() as tx:
             record = self.validate(kind, dict(fields), tx)
             record_id = getattr(record, ID_FIELDS[kind])
-            status = tx.put(kind.value, record_id, stored_form(record))
+            if revision is None and tx.get(kind.value, record_id) is not None:
+                noun = kind.value[:-1]
+                raise RecordExists(f"a {noun} with id {record_id} already exists; edit it, or give the new {noun} another id")
+            status = tx.put(kind.value, record_id, stored_form(record), expected_revision=revision)
             if kind is RecordKind.suppliers and status != "unchanged":
                 self._screening.record_run(tx, trigger="save", only={record_id})  # re-screen what changed
         return status, record
 
-    def delete(self, kind: RecordKind, record_id: str) -> None:
+    def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
+        """Delete a record; with `revision` (the one the user saw), StaleRecord when it changed since."""
         with self._context.transaction() as tx:
+            if revision is not None:
+                tx.require_revision(kind.value, record_id, revision)
             if tx.get(kind.value, record_id) is None:
                 raise RecordNotFound(f"no {kind.value[:-1]} with id {record_id!r}")
             users = _dependants(kind, record_id, tx)

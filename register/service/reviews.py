@@ -92,10 +92,13 @@ class Reviews:
                 tx.discard()
         return "created", review
 
-    def rate(self, review_id: str, answers: dict[str, dict[str, Any]]) -> Review:
-        """Change ratings, evidence or notes of criteria in a recorded review."""
+    def rate(self, review_id: str, answers: dict[str, dict[str, Any]], *, revision: int | None = None) -> Review:
+        """Change ratings, evidence or notes of criteria in a recorded review; with `revision`
+        (the one the change started from), StaleRecord when the review changed since."""
         answers = _checked_answers(answers)
         with self._context.transaction() as tx:
+            if revision is not None:
+                tx.require_revision(REVIEWS_TABLE, review_id, revision)
             review = self.review(review_id)
             unknown = sorted(set(answers) - {r.criterion_id for r in review.ratings})
             if unknown:

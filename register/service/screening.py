@@ -105,8 +105,10 @@ class Screening:
             by_supplier.setdefault(hit["supplier_id"], []).append(listing_hit(hit, decisions.get(hit["hit"])))
         return by_supplier
 
-    def decide_hit(self, hit_id: str, decision: str, reason: str) -> dict[str, Any]:
-        """Confirm or dismiss a hit of the latest run, with a reason; audited like any change."""
+    def decide_hit(self, hit_id: str, decision: str, reason: str, *, revision: int | None = None) -> dict[str, Any]:
+        """Confirm or dismiss a hit of the latest run, with a reason; audited like any change.
+        `revision` is that of the hit's decision the user saw (0: none): a decision recorded
+        meanwhile raises StaleRecord instead of being replaced unseen."""
         if decision not in DECISIONS:
             raise RegisterError(f"a screening decision is one of {', '.join(DECISIONS)}, not {decision!r}")
         reason = " ".join(reason.split())
@@ -123,7 +125,7 @@ class Screening:
                 "screened_name": hit["screened_name"], "score": hit["score"], "decision": decision,
                 "reason": reason[:2000], "decided_by": self._context.actor, "decided_at": self._context.now(), "run": max(runs),
             }
-            tx.put(SCREENING_DECISIONS_TABLE, hit_id, record)
+            tx.put(SCREENING_DECISIONS_TABLE, hit_id, record, expected_revision=revision)
         return listing_hit(hit, record)
 
 

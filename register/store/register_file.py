@@ -23,7 +23,7 @@ from filelock import FileLock, Timeout
 from tinydb import Storage, TinyDB
 from tinydb.table import Table
 
-from register.errors import RegisterBusy, RegisterCorrupt, RegisterError, RegisterExists, RegisterNotFound
+from register.errors import RegisterBusy, RegisterCorrupt, RegisterError, RegisterExists, RegisterNotFound, StaleRecord
 from register.store import audit
 from register.store.canonical import EncodedDocument, canonical_bytes, record_line
 from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
@@ -90,6 +90,8 @@ class _AtomicStorage(Storage):
         self._data: Document_ | None = None
         self._stamp: tuple[int, int, int] | None = None
         self._encoded = EncodedDocument()
+        # (table, record id) → revision, for the version held; built when first asked for.
+        self.revisions: dict[tuple[str, str], int] | None = None
         self.writable = False
         # True while our transaction holds the file lock: no other process can replace the
         # file then, so reads skip the stat that checks for one.
@@ -112,6 +114,7 @@ class _AtomicStorage(Storage):
             self._data = _parse(self.path, _read(self.path))
             self._stamp = stamp
             self._encoded.clear()
+            self.revisions = None
 
     def read(self) -> Document_:
         if not self.writable:
@@ -128,6 +131,7 @@ class _AtomicStorage(Storage):
         self._data = None
         self._stamp = None
         self._encoded.clear()
+        self.revisions = None
 
     def flush(self, changed: Mapping[str, Mapping[str, bytes | None]]) -> None:
         """Write the whole document atomically; only the records in `changed` are re-encoded,
@@ -227,6 +231,7 @@ class _SnapshotStorage(Storage):
             raise RegisterNotFound(f"no register at {path} (create one with: register init {path})") from None
         except OSError as exc:
             raise storage_failure(exc, path, "read") from None
+        self.revisions: dict[tuple[str, str], int] | None = None
         try:
             self._data = self._load(path)
         except BaseException:
@@ -314,8 +319,18 @@ class Transaction:
                 merged[record_id] = after
         return merged
 
-    def put(self, kind: str, record_id: str, record: dict[str, Any]) -> str:
-        """Stage a record; returns "created", "updated" or "unchanged"."""
+    def revision(self, kind: str, record_id: str) -> int | None:
+        """The record's committed revision (the seq of the last audit entry that wrote it; 0 for
+        a record no entry wrote), or None when the register does not hold it."""
+        return _revision(self._db.storage, self._db.storage.read(), kind, record_id)
+
+    def put(self, kind: str, record_id: str, record: dict[str, Any], *, expected_revision: int | None = None) -> str:
+        """Stage a record; returns "created", "updated" or "unchanged".
+
+        With `expected_revision` (the revision the change started from), a record changed or
+        deleted since raises StaleRecord naming the fields changed since, and nothing is staged."""
+        if expected_revision is not None:
+            self.require_revision(kind, record_id, expected_revision)
         key = (kind, record_id)
         staged = self._pending.get(key)
         before, current = staged if staged is not None else (self._committed(kind, record_id),) * 2
@@ -334,6 +349,33 @@ class Transaction:
     @property
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
+
+    def require_revision(self, kind: str, record_id: str, expected: int) -> None:
+        """StaleRecord, naming the fields changed since, unless the record is at `expected`
+        (0: a record the change saw absent, or that no entry wrote)."""
+        current = self.revision(kind, record_id)
+        if (current or 0) != expected:
+            raise self._stale(kind, record_id, expected, current)
+
+    def _stale(self, kind: str, record_id: str, expected: int, current: int | None) -> StaleRecord:
+        since = audit.writes_since(self._db.storage.read().get(audit.AUDIT_TABLE, {}), kind, record_id, expected)
+        changed: dict[str, Any] = {}
+        for entry in since:
+            if entry.get("action") == "update":
+                changed.update({name: values[1] for name, values in (entry.get("changes") or {}).items()})
+            elif entry.get("action") == "create":
+                changed.update(entry.get("after") or {})
+        last = since[-1] if since else {}
+        noun = kind[:-1] if kind.endswith("s") else kind
+        what = "deleted" if current is None else "changed"
+        who = f" by {last['actor']} at {last['at']}" if last else ""
+        fields = f" ({', '.join(sorted(changed))})" if changed and current is not None else ""
+        return StaleRecord(
+            f"{noun} {record_id} was {what}{who} after you opened it{fields}; "
+            "reload it to see the newer values, or save again to overwrite them",
+            table=kind, record_id=record_id, expected=expected, revision=current,
+            changed={} if current is None else changed, changed_by=last.get("actor"), changed_at=last.get("at"),
+        )
 
     def discard(self) -> None:
         """Drop every staged change: leaving the transaction then writes nothing."""
@@ -375,7 +417,23 @@ class Transaction:
                 new_entries.append((key, entry))
                 audit_lines[key] = record_line(key, entry_bytes)
         self._db.table(audit.AUDIT_TABLE).append_records(new_entries)
+        revisions = getattr(self._db.storage, "revisions", None)
+        if revisions is not None:
+            for _, entry in new_entries:
+                revisions[(entry["kind"], entry["record_id"])] = entry["seq"]
         return written
+
+
+def _revision_index(storage: Any, document: Document_) -> dict[tuple[str, str], int]:
+    if storage.revisions is None:
+        storage.revisions = audit.last_writes(document.get(audit.AUDIT_TABLE, {}))
+    return storage.revisions
+
+
+def _revision(storage: Any, document: Document_, kind: str, record_id: str) -> int | None:
+    if record_id not in document.get(kind, {}):
+        return None
+    return _revision_index(storage, document).get((kind, record_id), 0)
 
 
 class RegisterFile:
@@ -442,6 +500,23 @@ class RegisterFile:
 
     def table(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.document().get(kind, {})
+
+    def revision(self, kind: str, record_id: str) -> int | None:
+        """A record's revision: the seq of the last audit entry that wrote it (0 if none did),
+        or None when the register does not hold it. Saves name the revision they started from."""
+        return _revision(self._storage, self.document(), kind, record_id)
+
+    def record_with_revision(self, kind: str, record_id: str) -> tuple[dict[str, Any] | None, int | None]:
+        """A record (None if absent) and its revision, from one version of the file."""
+        document = self.document()
+        return document.get(kind, {}).get(record_id), _revision(self._storage, document, kind, record_id)
+
+    def tables_with_revisions(self, kinds: Iterable[str]) -> tuple[dict[str, dict[str, dict[str, Any]]], dict[str, dict[str, int]]]:
+        """The records of each table and each record's revision, read from one version of the file."""
+        document = self.document()
+        index = _revision_index(self._storage, document)
+        tables = {kind: document.get(kind, {}) for kind in kinds}
+        return tables, {kind: {record_id: index.get((kind, record_id), 0) for record_id in rows} for kind, rows in tables.items()}
 
     def meta(self) -> dict[str, Any]:
         return self.table(META_TABLE)[META_ID]

@@ -21,7 +21,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from register.domain.models import RecordKind
-from register.service import RegisterService
+from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem, RegisterChanged
 from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
@@ -243,6 +243,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         from register.tui.screens.record import RecordScreen
 
         self.push_screen(RecordScreen(kind, record_id, record, self.snapshot.method, service=self.service,
+                                      decisions=self.snapshot.revisions.get(SCREENING_DECISIONS_TABLE, {}),
                                       hits=self.snapshot.hits.get(record_id), standing=self.snapshot.standings.get(record_id)))
 
     def _after_save(self, record_id: str | None) -> None:
@@ -266,14 +267,17 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         if not self._has_register() or current is None:
             return
         assert self.service is not None and self.snapshot is not None
-        kind, _, record = current
+        kind, record_id, record = current
         from register.tui.screens.assessment import AssessmentScreen
         from register.tui.screens.edit import EditScreen
 
+        # The form saves against the revision of what it shows: a change made meanwhile by
+        # anyone else is refused, never silently overwritten.
+        revision = self.snapshot.revisions[kind].get(record_id, 0)
         if kind is RecordKind.risks:
-            self.push_screen(AssessmentScreen(self.service, self.snapshot, risk=record), self._after_save)
+            self.push_screen(AssessmentScreen(self.service, self.snapshot, risk=record, revision=revision), self._after_save)
         else:
-            self.push_screen(EditScreen(self.service, kind, record), self._after_save)
+            self.push_screen(EditScreen(self.service, kind, record, revision=revision), self._after_save)
 
     def action_assess(self) -> None:
         if not self._has_register():
@@ -294,16 +298,18 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         kind, record_id, _ = current
         from register.tui.screens.confirm import ConfirmScreen
 
+        revision = self.snapshot.revisions[kind].get(record_id, 0) if self.snapshot else None
+
         def answered(yes: bool | None) -> None:
             if yes:
-                self.delete_record(kind, record_id)
+                self.delete_record(kind, record_id, revision)
 
         self.push_screen(ConfirmScreen(f"Delete {kind.value[:-1]} {record_id}? The deletion is recorded in the audit log."), answered)
 
     @background("save")
-    def delete_record(self, kind: RecordKind, record_id: str) -> None:
+    def delete_record(self, kind: RecordKind, record_id: str, revision: int | None = None) -> None:
         assert self.service is not None
-        self.service.delete(kind, record_id)
+        self.service.delete(kind, record_id, revision=revision)
         self.post_message(RecordDeleted(kind, record_id))
 
     def on_record_deleted(self, message: RecordDeleted) -> None:

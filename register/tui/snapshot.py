@@ -17,7 +17,7 @@ from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import band_for
-from register.service import RegisterService
+from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.table_data import TableData, build_table, extra_hemispheric
 
 __all__ = ["HEAT_MODES", "Dashboard", "RegisterSnapshot", "heat_rows", "take_snapshot"]
@@ -56,6 +56,9 @@ class RegisterSnapshot:
     today: date
     stored: dict[RecordKind, dict[str, dict[str, Any]]]
     tables: dict[RecordKind, TableData]
+    # Each record's revision, read with `stored` (and the screening decisions', by table
+    # name): what a form or a decision started from when it saves.
+    revisions: dict[Any, dict[str, int]]
     dashboard: Dashboard
     # Screening hits of the latest run by supplier id, and each supplier's partner standing.
     hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
@@ -67,7 +70,8 @@ class RegisterSnapshot:
 
 def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     method = service.method
-    stored = {kind: service.stored(kind) for kind in RecordKind}
+    # Read before the screening hits, so a decision recorded in between is refused as stale.
+    stored, revisions = service.stored_with_revisions(SCREENING_DECISIONS_TABLE)
     today = service.today()
     hits = service.screening_hits()
     standings = service.partner_standings(today)
@@ -80,6 +84,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         today=today,
         stored=stored,
         tables=tables,
+        revisions=revisions,
         dashboard=build_dashboard(service.risk_tally(today), stored, headlines),
         hits=hits,
         standings=standings,

@@ -12,11 +12,13 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from register.domain.models import SCORE_FIELDS, Countermeasure, CountermeasureType, RecordKind
 from register.domain.scoring import Assessment, assess, review_due
+from register.domain.text import terminal_safe
 from register.service import RegisterService
 from register.tui.saving import RecordForm
 from register.tui.snapshot import RegisterSnapshot
@@ -75,8 +77,8 @@ class AssessmentScreen(RecordForm):
     ]
 
     def __init__(self, service: RegisterService, snapshot: RegisterSnapshot, risk: dict[str, Any] | None = None,
-                 subject: tuple[str, str] | None = None) -> None:
-        super().__init__(service, RecordKind.risks)
+                 subject: tuple[str, str] | None = None, revision: int | None = None) -> None:
+        super().__init__(service, RecordKind.risks, revision)
         self.snapshot = snapshot
         self.method = snapshot.method
         self.risk = risk
@@ -159,6 +161,27 @@ class AssessmentScreen(RecordForm):
         self.rescore()
         self.query_one("#field-subject_id" if not self.risk else "#field-scenario", Input).focus()
 
+    @property
+    def record_id(self) -> str | None:
+        return self.risk["risk_id"] if self.risk else None
+
+    async def show_record(self, record: dict[str, Any]) -> None:
+        """The form again, from the stored risk (after a reload)."""
+        self.risk = record
+        self.criteria_refs = None
+        with self.prevent(Select.Changed, Input.Changed):  # rescored once, below
+            self.query_one("#field-subject_type", Select).value = record["subject_type"]
+            self.query_one("#field-likelihood", Select).value = record["likelihood"]
+            for category in self.method.consequence_categories:
+                self.query_one(f"#field-c_{category.id}", Select).value = record["consequences"].get(category.id, 1)
+            for name in ("subject_id", "scenario", "threat_source", "vulnerability", "owner", "assessed_on", "next_review"):
+                self.query_one(f"#field-{name}", Input).value = record.get(name) or ""
+        measures = self.query_one("#countermeasures", Vertical)
+        await measures.remove_children()
+        await measures.mount_all([CountermeasureRow(measure) for measure in record.get("countermeasures") or [None]])
+        self._show_subject_name()
+        self.rescore()
+
     # --- helpers -------------------------------------------------------------------------------
     def _next_risk_id(self) -> str:
         taken = set(self.snapshot.stored[RecordKind.risks])
@@ -177,7 +200,7 @@ class AssessmentScreen(RecordForm):
         subject_type = self.query_one("#field-subject_type", Select).value
         subject_id = self.query_one("#field-subject_id", Input).value.strip()
         record = self.snapshot.stored[SUBJECT_KINDS[str(subject_type)]].get(subject_id)
-        self.query_one("#subject-name", Label).update(record.get("name", "") if record else "")
+        self.query_one("#subject-name", Label).update(Content(terminal_safe(record.get("name", "")) if record else ""))
 
     def _consequences(self) -> dict[str, int]:
         return {c.id: int(self.query_one(f"#field-c_{c.id}", Select).value) for c in self.method.consequence_categories}

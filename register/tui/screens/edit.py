@@ -21,10 +21,22 @@ class EditScreen(RecordForm):
         Binding("escape", "cancel", "Cancel"),
     ]
 
-    def __init__(self, service: RegisterService, kind: RecordKind, record: dict[str, Any] | None = None) -> None:
-        super().__init__(service, kind)
+    def __init__(self, service: RegisterService, kind: RecordKind, record: dict[str, Any] | None = None,
+                 revision: int | None = None) -> None:
+        super().__init__(service, kind, revision)
         self.record = record
         self.columns = input_columns(kind, service.method)
+
+    @property
+    def record_id(self) -> str | None:
+        return self.record[ID_FIELDS[self.kind]] if self.record else None
+
+    async def show_record(self, record: dict[str, Any]) -> None:
+        self.record = record
+        values = record_to_row(self.kind, record, self.service.method)
+        for column in self.columns:
+            value = values.get(column)
+            self.query_one(f"#field-{column}", Input).value = "" if value is None else str(value)
 
     def compose(self) -> ComposeResult:
         noun = self.kind.value[:-1]

@@ -16,7 +16,7 @@ from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.screening import CONFIRMED, DISMISSED
 from register.domain.text import terminal_safe
-from register.service import RegisterService
+from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.messages import Finished, Problem, RegisterChanged
 from register.tui.widgets.detail_pane import hit_text, record_fields, record_text, standing_text
 from register.tui.workers import ReportsWorkerFailures, background
@@ -35,8 +35,11 @@ class RecordScreen(ReportsWorkerFailures, Screen[None]):
 
     def __init__(self, kind: RecordKind, record_id: str, record: dict[str, Any], method: Any, *,
                  service: RegisterService | None = None, hits: list[dict[str, Any]] | None = None,
-                 standing: PartnerStanding | None = None) -> None:
+                 standing: PartnerStanding | None = None, decisions: dict[str, int] | None = None) -> None:
         super().__init__()
+        # The revision of each hit's decision as shown (absent: undecided), so a decision
+        # someone else records meanwhile is refused rather than replaced unseen.
+        self.decisions = dict(decisions or {})
         self.kind = kind
         self.record_id = record_id
         self.record = record
@@ -97,7 +100,10 @@ class RecordScreen(ReportsWorkerFailures, Screen[None]):
     @background("decide")
     def decide_hit(self, hit_id: str, decision: str, reason: str) -> None:
         assert self.service is not None
-        self.post_message(Finished(self.service.decide_hit(hit_id, decision, reason)))
+        decided = self.service.decide_hit(hit_id, decision, reason, revision=self.decisions.get(hit_id, 0))
+        _, revision = self.service.read_record(SCREENING_DECISIONS_TABLE, hit_id)
+        self.decisions[hit_id] = revision or 0
+        self.post_message(Finished(decided))
 
     def on_finished(self, message: Finished) -> None:
         decided = message.result

@@ -23,7 +23,7 @@ from textual.widgets.option_list import Option
 from register.domain.criteria import CriteriaCatalogue, Criterion
 from register.domain.method import Method
 from register.domain.reviews import (
-    CriterionRating, Rating, Review, blank_ratings, conformance_by_category, gaps, overall_conformance, rating_label,
+    REVIEWS_TABLE, CriterionRating, Rating, Review, blank_ratings, conformance_by_category, gaps, overall_conformance, rating_label,
 )
 from register.domain.text import terminal_safe
 from register.errors import RegisterError
@@ -43,18 +43,20 @@ MARK_WIDTH = max(len(mark) for mark, _ in RATING_MARKS.values())
 
 
 class ReviewLoaded(Message):
-    def __init__(self, criteria: list[Criterion], reviews: list[Review]) -> None:
+    def __init__(self, criteria: list[Criterion], reviews: list[Review], revisions: dict[str, int]) -> None:
         super().__init__()
         self.criteria = criteria
         self.reviews = reviews
+        self.revisions = revisions
 
 
 class ReviewSaved(Message):
-    def __init__(self, review: Review, status: str, risk_id: str | None = None) -> None:
+    def __init__(self, review: Review, status: str, risk_id: str | None = None, revision: int = 0) -> None:
         super().__init__()
         self.review = review
         self.status = status
         self.risk_id = risk_id
+        self.revision = revision
 
 
 def percent(share: float | None) -> str:
@@ -151,6 +153,7 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
         self.applicable: list[Criterion] = []
         self.reviews: dict[str, Review] = {}
         self.review_id: str | None = None
+        self.review_revisions: dict[str, int] = {}  # the revision each review was read at
         self.ratings: list[CriterionRating] = []
         self.dirty = False
         self._discard_warned = False
@@ -185,13 +188,16 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
     @background("review-load")
     def load_review_data(self) -> None:
         criteria = self.service.applicable_criteria(self.subject_type, self.subject_id)
+        # Revisions first: a review changed after this read is refused as stale, never overwritten.
+        revisions = self.service.revisions(REVIEWS_TABLE)
         reviews = self.service.reviews(self.subject_type, self.subject_id)
-        self.post_message(ReviewLoaded(criteria, reviews))
+        self.post_message(ReviewLoaded(criteria, reviews, revisions))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
         self.applicable = message.criteria
         self.criteria = {c.id: c for c in self.catalogue.criteria}
         self.reviews = {r.review_id: r for r in message.reviews}
+        self.review_revisions = message.revisions
         self._refresh_choices()
         latest = message.reviews[-1] if message.reviews else None
         # Carry on with an unfinished review; after a completed one, start the next.
@@ -332,7 +338,12 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
         """Record the review, or change the recorded one (runs in a worker)."""
         if review_id is None:
             return self.service.record_review(self.subject_type, self.subject_id, answers)
-        return "updated", self.service.rate(review_id, answers)
+        return "updated", self.service.rate(review_id, answers, revision=self.review_revisions.get(review_id, 0))
+
+    def _stored_review(self, review_id: str) -> tuple[Review, int]:
+        """The review as stored now with its revision, read together (runs in a worker)."""
+        record, revision = self.service.read_record(REVIEWS_TABLE, review_id)
+        return Review.model_validate(record), revision or 0
 
     def action_save(self) -> None:
         self.save_review(self.review_id, self._answers())
@@ -340,7 +351,8 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
     @background("review-save")
     def save_review(self, review_id: str | None, answers: dict[str, dict[str, Any]]) -> None:
         status, review = self._store(review_id, answers)
-        self.post_message(ReviewSaved(review, status))
+        stored, revision = self._stored_review(review.review_id)
+        self.post_message(ReviewSaved(stored if status != "unchanged" else review, status, revision=revision))
 
     def on_review_saved(self, message: ReviewSaved) -> None:
         review = message.review
@@ -348,6 +360,7 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
             self.notify("The same answers were already recorded today; nothing new to save.")
             return
         self.reviews[review.review_id] = review
+        self.review_revisions[review.review_id] = message.revision
         self.review_id = review.review_id
         self.ratings = list(review.ratings)
         self.dirty = False
@@ -399,8 +412,8 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
             review_id = review.review_id
         assert review_id is not None
         risk = self.service.open_risk_from_gap(review_id, criterion_id, likelihood=likelihood, consequences=consequences)
-        review = self.service.review(review_id)
-        self.post_message(ReviewSaved(review, "updated", risk.risk_id))
+        review, revision = self._stored_review(review_id)
+        self.post_message(ReviewSaved(review, "updated", risk.risk_id, revision))
 
     # --- leaving -------------------------------------------------------------------------------
     def action_close(self) -> None:
