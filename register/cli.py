@@ -53,6 +53,13 @@ def _db_path(db: str | None) -> Path:
     return Path(db).expanduser() if db else default_register_path()
 
 
+def _register_location(db: str | None) -> Path:
+    """The register a command's files must never overwrite (symlinks followed)."""
+    import os
+
+    return Path(os.path.realpath(_db_path(db)))
+
+
 def _open(db: str | None) -> RegisterService:
     from register.service import RegisterService
 
@@ -119,18 +126,23 @@ def init(obj: dict, path: str, name: str | None, scope: str) -> None:
 @click.option("--rejects", "rejects_path", type=click.Path(dir_okay=False, path_type=Path), metavar="OUT.xlsx",
               help="Write the rejected rows, as the file had them, with a reason column.")
 @click.option("--save-mapping", is_flag=True, help="Remember this header mapping; files with the same header row reuse it.")
+@click.option("--blank-clears", is_flag=True,
+              help="A blank cell clears its field (default: a blank cell leaves the stored value; absent columns never change anything).")
 @click.option("--dry-run", is_flag=True, help="Report what would happen; write nothing.")
 @click.option("--strict", is_flag=True, help="Write nothing if any row is rejected.")
 @review_import_options  # --kind review --supplier ID [--reviewer NAME]
 @json_option
 def import_(
     file: Path, db: str | None, kind: str | None, sheet: str | None, mappings: tuple[str, ...], date_order: str | None,
-    decimal: str | None, rejects_path: Path | None, save_mapping: bool, dry_run: bool, strict: bool, as_json: bool,
+    decimal: str | None, rejects_path: Path | None, save_mapping: bool, blank_clears: bool, dry_run: bool, strict: bool,
+    as_json: bool,
     supplier: str | None, reviewer: str | None,
 ) -> None:
     """Import suppliers, interconnections or risks from FILE (.xlsx, .xlsm, .xls, .ods, .csv,
-    .tsv), upserting by id. Headers in English, Spanish or French are recognised. With
-    --kind review --supplier ID, FILE is a filled-in supplier questionnaire."""
+    .tsv), upserting by id. Headers in English, Spanish or French are recognised. An update
+    changes only the fields FILE has columns for, and a blank cell keeps the stored value
+    (unless --blank-clears); the report lists every field changed. With --kind review
+    --supplier ID, FILE is a filled-in supplier questionnaire."""
     if kind == "review":  # a filled-in questionnaire, see _import_review
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
@@ -141,7 +153,7 @@ def import_(
         report = service.import_file(
             file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
             overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
-            save_mapping=save_mapping, decimal=decimal,
+            save_mapping=save_mapping, decimal=decimal, blank_clears=blank_clears,
         )
     if as_json:
         _print_json(report.as_dict())
@@ -187,6 +199,21 @@ def _import_progress(enabled: bool) -> Any:
     return bar()
 
 
+CHANGES_SHOWN = 200  # beyond this the text report says how many more; --json lists them all
+
+
+def _print_changes(changes: list[dict[str, Any]], *, would: bool) -> None:
+    from register.domain.tabular import change_text
+
+    if not changes:
+        return
+    _echo(f"fields {'that would change' if would else 'changed'} ({len(changes)}):")
+    for change in changes[:CHANGES_SHOWN]:
+        _echo(f"  {change['id']} {change_text(change)}")
+    if len(changes) > CHANGES_SHOWN:
+        _echo(f"  … and {len(changes) - CHANGES_SHOWN} more (--json lists every one)")
+
+
 def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
     source = report.source
     verb = "would import" if dry_run else "imported"
@@ -212,6 +239,9 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
         _echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
     for warning in report.warnings:
         _echo(f"  warning: row {warning['row']} [{warning['id'] or '-'}] {warning['column']} {warning['reason']}")
+    _print_changes(report.changes, would=dry_run or bool(strict and report.rejects))
+    if source.get("blank_cells") == "clear":
+        _echo("blank cells cleared their fields (--blank-clears)")
     if strict and report.rejects:
         _echo("nothing written (--strict)")
     if source.get("rejects_file"):
@@ -330,7 +360,8 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
 @cli.command()
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path), help="Where to write (default: the source tree's schemas/).")
 @click.option("--check", is_flag=True, help="Exit 1 if the schemas on disk are stale; write nothing.")
-def schema(directory: Path | None, check: bool) -> None:
+@db_option
+def schema(directory: Path | None, check: bool, db: str | None) -> None:
     """Write the JSON Schema of each record kind (one file per kind)."""
     from register.service.schemas import schemas_dir, stale_schemas, write_schemas
 
@@ -341,7 +372,7 @@ def schema(directory: Path | None, check: bool) -> None:
             _fail(f"schemas in {target} are stale: {', '.join(stale)} (run: register schema)")
         _echo(f"schemas in {target} are up to date")
         return
-    written = write_schemas(target)
+    written = write_schemas(target, register=_register_location(db))
     _echo(f"wrote {written} schemas to {target}")
 
 

@@ -73,3 +73,60 @@ def record_to_row(kind: RecordKind, record: dict[str, Any], method: Method) -> d
         else:
             row[name] = value
     return row
+
+
+def merge_row(kind: RecordKind, stored: dict[str, Any], fields: dict[str, Any], present: set[str], *,
+              blank_clears: bool = False) -> dict[str, Any]:
+    """The model input an import row makes of a stored record: only what the file says changes.
+
+    `fields` is the row as model input (blank cells left out); `present` names the columns the
+    file has (canonical, `c_<category>` for consequences). A column the file lacks never
+    changes a stored field; a blank cell in a column it has leaves the stored value, unless
+    `blank_clears`, when the field goes back to its default (a required one is then missing).
+    Computed scores are left out: validation recomputes them."""
+    merged = {name: value for name, value in stored.items() if name not in SCORE_FIELDS}
+    given_consequences = fields.get("consequences") or {}
+    for column in present:
+        if kind is RecordKind.risks and column.startswith(CONSEQUENCE_PREFIX):
+            category = column[len(CONSEQUENCE_PREFIX):]
+            consequences = dict(merged.get("consequences") or {})
+            if category in given_consequences:
+                consequences[category] = given_consequences[category]
+            elif blank_clears:
+                consequences.pop(category, None)
+            merged["consequences"] = consequences
+        elif column in fields:
+            merged[column] = fields[column]
+        elif blank_clears:
+            merged.pop(column, None)
+    return merged
+
+
+def columns_of(kind: RecordKind, fields: dict[str, Any]) -> set[str]:
+    """The flat columns model input `fields` was read from (a risk's consequences as `c_<category>`)."""
+    columns = {name for name in fields if not (kind is RecordKind.risks and name == "consequences")}
+    if kind is RecordKind.risks:
+        columns |= {CONSEQUENCE_PREFIX + category for category in fields.get("consequences") or {}}
+    return columns
+
+
+def field_changes(record_id: str, before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """[{id, field, before, after}] for every stored field that differs, in field order."""
+    return [
+        {"id": record_id, "field": name, "before": before.get(name), "after": after.get(name)}
+        for name in sorted(set(before) | set(after)) if before.get(name) != after.get(name)
+    ]
+
+
+def change_values(change: dict[str, Any]) -> str:
+    """A changed field's values as the import report and the app's preview show them:
+    '"first" → ""' (as JSON, so a blank, a null and a list read unambiguously)."""
+    def shown(value: Any) -> str:
+        return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+    return f"{shown(change['before'])} → {shown(change['after'])}"
+
+
+def change_text(change: dict[str, Any]) -> str:
+    """'notes: "first" → ""'."""
+    return f"{change['field']}: {change_values(change)}"

@@ -23,6 +23,7 @@ from register.domain.reviews import Rating, parse_rating, rating_label
 from register.domain.rows import Reject
 from register.domain.text import fold
 from register.errors import RegisterError, UnreadableFile
+from register.io.outputs import atomic_output
 from register.io.reading import Workbook, open_workbook
 from register.io.safety import FileFormat
 from register.io.xlsx import write_text
@@ -194,8 +195,8 @@ def write_questionnaire(path: Path, form: QuestionnaireForm) -> int:
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     book.active = 1
-    path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    with atomic_output(path, "questionnaire") as temporary:
+        book.save(temporary)
     return len(form.questions)
 
 

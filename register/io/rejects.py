@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from register.domain.rows import Reject
-from register.errors import RegisterError
+from register.io.outputs import atomic_output
 
 SOURCE_ROW_HEADER = "Source row"
 REASON_HEADER = "Reject reason"
@@ -30,7 +30,5 @@ def write_rejects(path: Path, headers: list[str], rows: list[list[Any]], rejects
         original = rows[reject.row - 1] if 0 < reject.row <= len(rows) else []
         padded = list(original) + [None] * (len(headers) - len(original))
         sheet.append(cells([*padded, reject.row, reject.reason]))
-    try:
-        book.save(path)
-    except OSError as exc:
-        raise RegisterError(f"cannot write the rejected rows to {path}: {exc.strerror or exc}") from None
+    with atomic_output(path, "rejected rows") as temporary:
+        book.save(temporary)

@@ -283,8 +283,9 @@ class RegisterService:
         return self._mappings.forget(fingerprint)
 
     def import_rows(self, kind: RecordKind, rows: Iterable[SourceRow], *, dry_run: bool = False, strict: bool = False,
-                    on_row: Callable[[int], None] | None = None, sample: int = 0) -> ImportReport:
-        return self._importing.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample)
+                    on_row: Callable[[int], None] | None = None, sample: int = 0, blank_clears: bool = False) -> ImportReport:
+        return self._importing.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample,
+                                           blank_clears=blank_clears)
 
     def screen_rows(self, kind: RecordKind, rows: Iterable[SourceRow], tx: Transaction | None = None, *,
                     on_row: Callable[[int], None] | None = None) -> Iterator[tuple[SourceRow, BaseModel | Reject]]:
@@ -299,10 +300,11 @@ class RegisterService:
         strict: bool = False, on_row: Callable[[int], None] | None = None, overrides: dict[str, str] | None = None,
         date_order: DateOrder | str | None = None, on_progress: ProgressCallback | None = None,
         cancel: threading.Event | None = None, rejects_path: Path | None = None, save_mapping: bool = False,
-        sample: int = 0, decimal: str | None = None,
+        sample: int = 0, decimal: str | None = None, blank_clears: bool = False,
     ) -> FileImportReport:
         return self._importing.import_file(
             path, kind, sheet=sheet, dry_run=dry_run, strict=strict, on_row=on_row, overrides=overrides, decimal=decimal,
+            blank_clears=blank_clears,
             date_order=date_order, on_progress=on_progress, cancel=cancel, rejects_path=rejects_path,
             save_mapping=save_mapping, sample=sample,
         )
@@ -325,9 +327,10 @@ class RegisterService:
         `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
         export with ExportCancelled.
         """
+        target = self._context.output(out, "export to")
         with self.snapshot() as view:
             data = export_data(view._context, view._records, view._standings, view._reviews, as_of=as_of, preparer=preparer)
-            return export_workbook(data, Path(out), on_progress=on_progress, cancel=cancel)
+            return export_workbook(data, target, on_progress=on_progress, cancel=cancel)
 
 
 __all__ = [

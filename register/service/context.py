@@ -16,6 +16,7 @@ from register.domain.method import Method
 from register.domain.models import MODELS, RecordKind
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidStoredRecord
+from register.io.outputs import check_output
 from register.store import RegisterFile, Transaction
 
 Clock = Callable[[], datetime]
@@ -67,6 +68,15 @@ class RegisterContext:
     @property
     def path(self) -> Path:
         return self.file.path
+
+    def output(self, path: str | os.PathLike[str], action: str, *, reading: Path | None = None) -> Path:
+        """Where an output the user named goes (symlinks followed), refused when it is this
+        register, its lock or the file being read (`reading`); `action` names the command in
+        messages ("export to")."""
+        protected = {self.path: "the register", Path(f"{self.path}.lock"): "the register's lock file"}
+        if reading is not None:
+            protected[Path(reading)] = "the file being imported"
+        return check_output(path, action, protected)
 
     @property
     def read_only(self) -> bool:

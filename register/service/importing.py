@@ -2,7 +2,12 @@
 
 The file itself is read by register.io.tables (defensive reading, table finding, header
 mapping, value conversion); here the rows are validated, duplicates refused, the valid ones
-upserted and re-screened in one commit, and the rejected ones written out for fixing.
+upserted and re-screened in one commit, and the rejected ones written out for fixing (before
+the commit: a rejects file that cannot be written stops the import with nothing stored).
+
+An import changes only what its file says: a column the file lacks never changes a stored
+field, and a blank cell leaves the stored value unless `blank_clears` (domain.tabular.merge_row).
+The report lists every field it changes ({id, field, before, after}), dry run or not.
 
 Both `import_file` and `preview_import` read the whole file first (seconds for 100,000 rows)
 and block: the terminal app calls them from a thread worker and posts messages from the
@@ -26,6 +31,7 @@ from pydantic import BaseModel
 
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.rows import Reject, SourceRow, reject_row
+from register.domain.tabular import columns_of, field_changes, merge_row
 from register.errors import ImportCancelled
 from register.io.rejects import write_rejects
 from register.io.headers import IGNORE
@@ -54,6 +60,8 @@ class ImportReport:
     written: bool = False
     # (source row, record id) of the first accepted rows, when asked for (a preview shows them).
     sample: list[tuple[int, str]] = field(default_factory=list)
+    # Every field an update changes: {"id", "field", "before", "after"} (stored form).
+    changes: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -74,6 +82,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "written": self.written,
             "rejects": [r.as_dict() for r in self.rejects],
+            "changes": self.changes,
         }
 
 
@@ -122,18 +131,22 @@ class Importing:
 
     def import_rows(
         self, kind: RecordKind, rows: Iterable[SourceRow], *, dry_run: bool = False, strict: bool = False,
-        on_row: Callable[[int], None] | None = None, sample: int = 0,
+        on_row: Callable[[int], None] | None = None, sample: int = 0, blank_clears: bool = False,
+        before_commit: Callable[[ImportReport], None] | None = None,
     ) -> ImportReport:
         """Validate every row, then upsert the valid ones in one atomic, audited commit.
 
         The first row with an id wins; later rows with the same id are rejected naming it.
-        `strict` writes nothing when any row is rejected; `dry_run` never writes; the report
-        names the first `sample` accepted rows.
+        A row updating a stored record changes only the fields its file has (see merge_row);
+        `blank_clears` makes a blank cell clear its field. `strict` writes nothing when any row
+        is rejected; `dry_run` never writes; the report names the first `sample` accepted rows
+        and every field changed. `before_commit(report)` runs once every row is screened and
+        before anything is stored: raising there stores nothing.
         """
         report = ImportReport(kind)
         id_field = ID_FIELDS[kind]
         with self._context.transaction() as tx:
-            for source, outcome in self.screen_rows(kind, rows, tx, on_row=on_row):
+            for source, outcome in self.screen_rows(kind, rows, tx, on_row=on_row, blank_clears=blank_clears):
                 report.total += 1
                 if isinstance(outcome, Reject):
                     report.rejects.append(outcome)
@@ -141,8 +154,14 @@ class Importing:
                 record_id = getattr(outcome, id_field)
                 if len(report.sample) < sample:
                     report.sample.append((source.row, str(record_id)))
-                status = tx.put(kind.value, record_id, stored_form(outcome))
+                before = tx.get(kind.value, record_id)
+                after = stored_form(outcome)
+                status = tx.put(kind.value, record_id, after)
                 setattr(report, status, getattr(report, status) + 1)
+                if status == "updated" and before is not None:
+                    report.changes.extend(field_changes(str(record_id), before, after))
+            if before_commit is not None:
+                before_commit(report)
             if dry_run or (strict and report.rejects):
                 tx.discard()  # leaving the transaction with nothing staged writes nothing
             else:
@@ -154,11 +173,12 @@ class Importing:
 
     def screen_rows(
         self, kind: RecordKind, rows: Iterable[SourceRow], tx: Transaction | None = None, *,
-        on_row: Callable[[int], None] | None = None,
+        on_row: Callable[[int], None] | None = None, blank_clears: bool = False,
     ) -> Iterator[tuple[SourceRow, BaseModel | Reject]]:
         """Each row with its valid record or the reason it is rejected; writes nothing.
 
         The first row with an id wins; later rows with the same id are rejected naming it.
+        A row for a stored record is that record with the file's columns applied (merge_row).
         """
         id_field = ID_FIELDS[kind]
         first_row_of: dict[str, int] = {}
@@ -174,7 +194,11 @@ class Importing:
                     sheet=source.sheet,
                 )
                 continue
-            outcome = self._records.problems(kind, source.fields, tx)
+            stored = self._stored(kind, record_id, tx) if record_id else None
+            # The columns the file has: its mapped headers, or (rows built in code) the fields given.
+            present = set(source.headers) or columns_of(kind, source.fields)
+            fields = source.fields if stored is None else merge_row(kind, stored, source.fields, present, blank_clears=blank_clears)
+            outcome = self._records.problems(kind, fields, tx)
             if source.problems:
                 found = outcome if isinstance(outcome, list) else []
                 converted = {p.field for p in source.problems}
@@ -185,37 +209,52 @@ class Importing:
             first_row_of[getattr(outcome, id_field)] = source.row
             yield source, outcome
 
+    def _stored(self, kind: RecordKind, record_id: str, tx: Transaction | None) -> dict[str, Any] | None:
+        if tx is not None:
+            return tx.get(kind.value, record_id)
+        return self._context.stored(kind).get(record_id)
+
     def import_file(
         self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
         dry_run: bool = False, strict: bool = False, on_row: Callable[[int], None] | None = None,
         overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None,
         on_progress: ProgressCallback | None = None, cancel: threading.Event | None = None,
         rejects_path: Path | None = None, save_mapping: bool = False, sample: int = 0, decimal: str | None = None,
+        blank_clears: bool = False,
     ) -> FileImportReport:
         """Import a spreadsheet into the register in one atomic, audited commit.
 
         `on_progress(rows_done, rows_total)` is called every few hundred rows and at the end,
         from the calling thread; setting `cancel` stops the import with ImportCancelled and
         nothing written; `rejects_path` receives an .xlsx of the rejected rows as they were
-        written, with a reason column; `save_mapping` stores the mapping used for this header
+        written, with a reason column, before anything is stored (refused up front when it is
+        the register, its lock or the file itself; when it cannot be written, nothing is
+        stored); `blank_clears` makes blank cells clear their fields; `save_mapping` stores the mapping used for this header
         row, reused automatically next time; `sample` names the first accepted rows in the report
         (a dry run with a sample is the app's preview). The report's `as_dict()` adds a `source` object
         (file, format, sheet, header row, mapping, unmapped columns, date orders, encoding and
         delimiter for text).
         """
         method = self._context.method
+        rejects_target = None if rejects_path is None else self._context.output(rejects_path, "write the rejected rows to", reading=path)
         with _collector_paused():
             kind, table, plans = read_table(path, method, self._mappings.saved(), kind, sheet=sheet,
                                             overrides=overrides, date_order=date_order, decimal=decimal)
             total = len(table.data_rows())
             warnings: list[dict[str, Any]] = []
             rows = _watched(source_rows(kind, table, plans, method, warnings), total, on_progress, cancel)
-            report = self.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample)
+
+            def write_rejected_rows(report: ImportReport) -> None:
+                if rejects_target is not None:
+                    write_rejects(rejects_target, table.mapping.headers, table.sheet.rows, report.rejects)
+
+            report = self.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample,
+                                      blank_clears=blank_clears, before_commit=write_rejected_rows)
         summary = source_summary(path, table, plans)
+        summary["blank_cells"] = "clear" if blank_clears else "keep"
         if save_mapping and not dry_run and not (strict and report.rejects):
             summary["mapping_saved"] = self._mappings.save(table.fingerprint, kind, table.mapping.as_saved()) != "unchanged"
         if rejects_path is not None:
-            write_rejects(Path(rejects_path), table.mapping.headers, table.sheet.rows, report.rejects)
             summary["rejects_file"] = str(rejects_path)
         return FileImportReport(**vars(report), source=summary, warnings=warnings)
 

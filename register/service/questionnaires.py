@@ -67,7 +67,8 @@ class Questionnaires:
             catalogue_version=catalogue.catalogue_version, prepared_on=self._context.today(), lang=lang,
             questions=questions,
         )
-        return write_questionnaire(Path(path), form)
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return write_questionnaire(self._context.output(path, "write the questionnaire to"), form)
 
     def record(self, path: Path, supplier_id: str, *, reviewer: str | None = None, dry_run: bool = False) -> QuestionnaireReport:
         """Read a filled-in questionnaire and record it as a review of `supplier_id`.

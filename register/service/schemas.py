@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from register.domain.models import MODELS
+from register.io.outputs import atomic_output, check_output
 
 
 def schemas_dir() -> Path:
@@ -29,10 +30,14 @@ def stale_schemas(target: Path) -> list[str]:
             if not (target / name).is_file() or (target / name).read_text(encoding="utf-8") != text]
 
 
-def write_schemas(target: Path) -> int:
-    """Write every schema into `target` (created if needed); returns how many."""
+def write_schemas(target: Path, register: Path | None = None) -> int:
+    """Write every schema into `target` (created if needed), each file atomically and never
+    over `register` (the register the user works with) or its lock; returns how many."""
     rendered = render_schemas()
     target.mkdir(parents=True, exist_ok=True)
-    for name, text in rendered.items():
-        (target / name).write_text(text, encoding="utf-8")
+    protected = {} if register is None else {register: "the register", Path(f"{register}.lock"): "the register's lock file"}
+    files = {check_output(target / name, "write the schema to", protected): text for name, text in rendered.items()}
+    for path, text in files.items():
+        with atomic_output(path, "schema") as temporary:
+            temporary.write_text(text, encoding="utf-8")
     return len(rendered)

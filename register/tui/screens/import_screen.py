@@ -17,6 +17,7 @@ from textual.widgets import DirectoryTree, Footer, Input, Label, ProgressBar, Se
 from textual.worker import Worker
 
 from register.domain.models import RecordKind
+from register.domain.tabular import change_values
 from register.domain.text import terminal_safe
 from register.service import ImportReport, RegisterService
 from register.tui import importing
@@ -170,13 +171,17 @@ class ImportScreen(ReportsWorkerFailures, Screen[bool]):
         self.preview = message.preview
         report = message.preview.report
         rows = [(r.row, "rejected", r.id or "", r.column, r.reason) for r in report.rejects]
+        # The same field-level diff the import report prints: what each update would change.
+        row_of = {record_id: row for row, record_id in message.preview.accepted}
+        rows += [(row_of.get(c["id"], ""), "changes", c["id"], c["field"], change_values(c)) for c in report.changes]
         rows += [(row, "accepted", record_id, "", "") for row, record_id in message.preview.accepted]
         self.query_one("#import-preview", VirtualTable).set_data(
             TableData.from_rows(["Row", "Outcome", "ID", "Column", "Reason"], rows)
         )
         self.query_one("#import-summary", Label).update(
             f"{report.total:,} rows: {report.accepted:,} accepted ({report.created:,} new, {report.updated:,} updated, "
-            f"{report.unchanged:,} unchanged), {report.rejected:,} rejected. ctrl+s commits the accepted rows."
+            f"{report.unchanged:,} unchanged), {report.rejected:,} rejected; {len(report.changes):,} fields change "
+            "(columns the file lacks never do). ctrl+s commits the accepted rows."
         )
         self.query_one("#import-progress", ProgressBar).update(total=max(report.total, 1), progress=0)
 
