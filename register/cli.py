@@ -484,6 +484,10 @@ def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequ
 
 def _hit_line(hit: dict[str, Any]) -> str:
     line = f"{hit['hit']}  {hit['status']:<9}  {hit['score']:>5}  {hit['list']}: {hit['entity']}  ({hit['matched']})"
+    if hit.get("why"):
+        line += f"\n    why: {hit['why']}"
+    if hit.get("reopened"):
+        line += f"\n    re-opened: {hit['reopened']}"
     if hit.get("reason"):
         line += f"\n    reason: {hit['reason']}"
     if hit.get("caveat"):
@@ -509,7 +513,10 @@ def screen(ctx: click.Context, db: str | None, list_files: tuple[Path, ...], as_
     if as_json:
         _print_json({**{k: v for k, v in run.items() if k != "hits"}, "hits": [h for rows in hits.values() for h in rows]})
         return
-    click.echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']} (review threshold {run['threshold']:g})")
+    click.echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']}")
+    click.echo(f"  matching: {run['matching']}")
+    for name, version in run["normalisation"].items():
+        click.echo(f"  {name.replace('_', ' ')}: {version}")
     for used in run["lists"]:
         click.echo(f"  list {used['name']} ({used['entities']} entities, dated {used['dated'] or 'undated'}) sha256 {used['sha256']}")
     for _, rows in sorted(hits.items()):

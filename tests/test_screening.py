@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from register.cli import cli
 from register.domain.models import RecordKind
-from register.domain.screening import REVIEW_THRESHOLD, Screener, normalise_name
+from register.domain.screening import Screener, normalise_name
 from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService, SourceRow
@@ -28,7 +28,7 @@ def screener() -> Screener:
 
 
 def fcc_hits(screener: Screener, name: str) -> dict[str, float]:
-    return {entity.entity_id: score for entity, score, _ in screener.scores(name) if entity.list_id == FCC}
+    return {m.entity.entity_id: m.score for m in screener.scores(name) if m.entity.list_id == FCC}
 
 
 @pytest.mark.parametrize("name, entity_id", [
@@ -80,29 +80,16 @@ def fcc_hits(screener: Screener, name: str) -> dict[str, float]:
 ])
 def test_names_like_covered_entities_are_flagged(screener: Screener, name: str, entity_id: str) -> None:
     hits = fcc_hits(screener, name)
-    assert entity_id in hits, f"{name!r} ({normalise_name(name)!r}) did not reach the threshold: {hits}"
-    assert hits[entity_id] >= REVIEW_THRESHOLD
+    assert entity_id in hits, f"{name!r} ({normalise_name(name)!r}) was not flagged: {hits}"
 
 
-def _ordinary_names() -> list[str]:
-    lines = (FIXTURES / "ordinary_supplier_names.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def test_ordinary_names_and_near_misses_stay_below_the_threshold(screener: Screener) -> None:
-    names = _ordinary_names()
-    assert len(names) >= 300
-    flagged = {name: screener.scores(name) for name in names}
-    flagged = {name: [(e.entity_id, s) for e, s, _ in hits] for name, hits in flagged.items() if hits}
-    assert flagged == {}
-
-
-def test_near_misses_score_but_below_threshold(screener: Screener) -> None:
-    # The scorer does see the resemblance: a near miss scores well above nothing.
-    for name, entity_id in [("Huawen Foods", "huawei"), ("Kasper Consulting", "kaspersky"), ("Z.T. Electric", "zte"),
-                            ("Data Hua Logistics", "dahua")]:
-        scores = {e.entity_id: s for e, s, _ in screener.scores(name, cutoff=50)}
-        assert 50 <= scores[entity_id] < REVIEW_THRESHOLD
+def test_a_name_one_unlike_letter_from_a_short_listed_word_is_not_flagged(screener: Screener) -> None:
+    # The scorer's reach: one letter typed for another (Huawey) is flagged, another letter
+    # (Huawen) is not: "Huawen Foods" is another company's name. Ordinary names: see
+    # tests/test_screening_evasion.py.
+    assert "huawei" in fcc_hits(screener, "Huawey Foods")
+    for name in ["Huawen Foods", "Kasper Consulting", "Z.T. Electric", "Data Hua Logistics"]:
+        assert fcc_hits(screener, name) == {}, name
 
 
 def test_normalisation_drops_case_accents_punctuation_and_legal_forms() -> None:
@@ -116,7 +103,7 @@ def test_normalisation_drops_case_accents_punctuation_and_legal_forms() -> None:
 
 
 def test_purpose_limited_entities_carry_the_caveat(screener: Screener) -> None:
-    caveats = {e.entity_id: e.caveat for e, _, _ in screener.scores("Hikvision") + screener.scores("Huawei")}
+    caveats = {m.entity.entity_id: m.entity.caveat for m in screener.scores("Hikvision") + screener.scores("Huawei")}
     assert "public safety" in caveats["hikvision"]
     assert caveats["huawei"] is None
 

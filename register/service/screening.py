@@ -13,14 +13,18 @@ from register.domain.models import RecordKind, Supplier
 from register.domain.partners import PartnerStanding, statement_of_application
 from register.domain.screening import (
     DECISIONS,
-    REVIEW_THRESHOLD,
+    MATCHING_RULE,
     Screener,
     ScreeningList,
+    decision_for,
     external_list_from_record,
     external_list_to_record,
+    lapsed_decisions,
+    list_sources,
     listing_hit,
     screen_suppliers,
 )
+from register.domain.text import normalisation_sources
 from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service.records import RecordsService
@@ -71,15 +75,22 @@ class ScreeningService(RecordsService):
             previous, screened_ids = None, sorted(stored)
         # Stored suppliers were validated when written: screening needs only their names.
         suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", "")) for i in screened_ids]
-        hits = carried + [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
+        screened = [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
             "run": run_id, "at": self._now(), "actor": self.actor, "trigger": trigger,
-            "threshold": REVIEW_THRESHOLD, "lists": summaries, "suppliers_screened": len(suppliers),
+            "matching": MATCHING_RULE, "normalisation": normalisation_sources(),
+            "lists": summaries, "list_sources": list_sources(lists), "suppliers_screened": len(suppliers),
             "hits_carried_from": previous["run"] if previous else None,
-            "hits": sorted(hits, key=lambda h: h["hit"]),
+            "hits": sorted(carried + screened, key=lambda h: h["hit"]),
         }
         tx.put(SCREENING_RUNS_TABLE, run_id, run)
+        # A decision holds only while the text it was made about is unchanged: those that no
+        # longer hold are marked lapsed, with why, in this same audited commit.
+        names = {s.supplier_id: {"name": s.name, "parent_name": s.parent_name} for s in suppliers}
+        lapsed = lapsed_decisions(tx.records(SCREENING_DECISIONS_TABLE), screened, names, run=run_id, at=run["at"])
+        for decision_id, decision in lapsed.items():
+            tx.put(SCREENING_DECISIONS_TABLE, decision_id, decision)
         return run
 
     def screening_runs(self) -> list[dict[str, Any]]:
@@ -98,7 +109,7 @@ class ScreeningService(RecordsService):
         decisions = self._file.table(SCREENING_DECISIONS_TABLE)
         by_supplier: dict[str, list[dict[str, Any]]] = {}
         for hit in run["hits"] if run else []:
-            by_supplier.setdefault(hit["supplier_id"], []).append(listing_hit(hit, decisions.get(hit["hit"])))
+            by_supplier.setdefault(hit["supplier_id"], []).append(listing_hit(hit, decision_for(hit, decisions)))
         return by_supplier
 
     def decide_hit(self, hit_id: str, decision: str, reason: str) -> dict[str, Any]:
@@ -116,7 +127,7 @@ class ScreeningService(RecordsService):
                 raise RecordNotFound(f"no screening hit {hit_id!r} in the latest screening run (list them with: register screen)")
             record = {
                 "hit": hit_id, "supplier_id": hit["supplier_id"], "list": hit["list"], "entity": hit["entity"],
-                "screened_name": hit["screened_name"], "score": hit["score"], "decision": decision,
+                "field": hit["field"], "screened_name": hit["screened_name"], "score": hit["score"], "decision": decision,
                 "reason": reason[:2000], "decided_by": self.actor, "decided_at": self._now(), "run": max(runs),
             }
             tx.put(SCREENING_DECISIONS_TABLE, hit_id, record)
