@@ -240,15 +240,30 @@ def _print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:
     click.echo(f"({len(rows)} records)")
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Without an anchor, verify proves the register agrees with itself. With --head or --against it
+also proves that nothing before the anchored entry changed: the register is that state or a
+later one extending it.""")
 @db_option
+@click.option("--head", "head", metavar="HASH", help="An audit head kept elsewhere (register info prints it).")
+@click.option("--against", "against", metavar="WORKBOOK.xlsx", type=click.Path(dir_okay=False, path_type=Path),
+              help="An exported auditor workbook: verify against the audit head it recorded.")
 @json_option
-def verify(db: str | None, as_json: bool) -> None:
-    """Check the audit chain and that every record equals its last logged state."""
-    from register.errors import RegisterCorrupt
+def verify(db: str | None, head: str | None, against: Path | None, as_json: bool) -> None:
+    """Check the audit chain, every record against its last logged state, its model and the
+    method, and (with an anchor) that nothing before the anchored entry changed."""
+    import re
 
+    from register.errors import RegisterCorrupt
+    from register.store.audit import Anchor
+
+    if head is not None and against is not None:
+        _fail("give --head or --against, not both", EXIT_USAGE)
+    if head is not None and not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
+        _fail("--head takes the 64-hex-digit audit head that register info prints", EXIT_USAGE)
     with _snapshot(db) as service:  # read record by record: a register of any size verifies in little memory
-        problems = service.verify()
+        anchor = Anchor(head.strip().lower()) if head is not None else service.workbook_anchor(against) if against is not None else None
+        problems = service.verify(anchor)
         try:
             info = service.info()
         except RegisterCorrupt:  # a damaged line has no hash to give; verify has named it
@@ -259,6 +274,7 @@ def verify(db: str | None, as_json: bool) -> None:
             "audit_entries": None if info is None else info.audit_entries,
             "audit_head": None if info is None else info.audit_head,
             "content_hash": None if info is None else info.content_hash,
+            "anchor": None if anchor is None else {"head": anchor.head, "entries": anchor.entries, "source": anchor.source},
             "problems": [str(p) for p in problems],
         })
     elif problems or info is None:
@@ -266,7 +282,12 @@ def verify(db: str | None, as_json: bool) -> None:
             click.echo(f"problem: {problem}", err=True)
         click.echo(f"register: {len(problems)} problem(s) in {service.path}", err=True)
     else:
-        click.echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state")
+        click.echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state, "
+                   "its model and the method")
+        if anchor is not None:
+            click.echo(f"ok: nothing before the anchored entry ({anchor.source}: {anchor.head}) changed")
+        else:
+            click.echo("(no anchor: this proves internal consistency only; see register verify --help)")
         click.echo(f"audit head {info.audit_head}")
     sys.exit(EXIT_ERROR if problems or info is None else EXIT_OK)
 
@@ -301,7 +322,8 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
         click.echo(f"scope: {info.scope}")
     click.echo(", ".join(f"{n} {k}" for k, n in info.counts.items()))
     click.echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
-    click.echo(f"method {info.method_version}; {info.audit_entries} audit entries; head {info.audit_head[:16]}…")
+    click.echo(f"method {info.method_version}; {info.audit_entries} audit entries")
+    click.echo(f"audit head {info.audit_head} (keep it elsewhere: register verify --head HASH proves nothing before it changed)")
 
 
 @cli.command()

@@ -272,3 +272,90 @@ def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: Regis
     }
     assert screening_of(service, "S1")[0]["status"] == "confirmed"
     assert service.verify() == []
+
+
+# --- issue 13: a hit belongs to what it matched ----------------------------------------------
+
+def statuses_of(service: RegisterService, supplier_id: str) -> dict[str, str]:
+    return {h["hit"]: h["status"] for h in screening_of(service, supplier_id)}
+
+
+def lapse_entries(service: RegisterService) -> list[dict]:
+    return [e for e in service.audit_log() if e["kind"] == SCREENING_DECISIONS_TABLE and e["action"] == "update"]
+
+
+def test_each_field_has_its_own_hit_recording_the_exact_text(service: RegisterService) -> None:
+    service.import_rows(RecordKind.suppliers, rows({"supplier_id": "S1", "name": "Hikvision USA Inc.",
+                                                    "parent_name": "Hangzhou Hikvision Digital Technology Co., Ltd."}))
+    hits = {h["hit"]: h for h in service.latest_screening_run()["hits"] if h["list_id"] == FCC}
+    assert set(hits) == {"S1:fcc-covered-list:hikvision", "S1:fcc-covered-list:hikvision:parent_name"}
+    assert hits["S1:fcc-covered-list:hikvision"]["screened_name"] == "Hikvision USA Inc."
+    assert hits["S1:fcc-covered-list:hikvision:parent_name"]["screened_name"] == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    assert hits["S1:fcc-covered-list:hikvision"]["matched_words"] == [{"listed": "hikvision", "found": "hikvision", "how": "exact"}]
+    assert "distinctive word" in hits["S1:fcc-covered-list:hikvision"]["why"]
+
+
+def test_a_hit_dismissed_on_the_name_reopens_when_the_parent_becomes_a_listed_company(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Hauwei Foods", "hq_country": "MX"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:huawei", "dismissed", "Unrelated food importer")
+    service.screen()  # an unchanged re-screen keeps the decision
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:huawei"] == "dismissed"
+    assert lapse_entries(service) == []
+
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "parent_name": "Huawei Technologies Co. Ltd."})
+    statuses = statuses_of(service, "S1")
+    assert statuses["S1:fcc-covered-list:huawei"] == "potential"
+    assert statuses["S1:fcc-covered-list:huawei:parent_name"] == "potential"
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:huawei")
+    assert shown["reopened"].startswith("the parent name changed to 'Huawei Technologies Co. Ltd.', which matches")
+    [entry] = lapse_entries(service)
+    assert entry["record_id"] == "S1:fcc-covered-list:huawei"
+    assert "parent name changed" in entry["changes"]["lapsed"][1]["because"]
+    assert service.verify() == []
+
+
+def test_a_hit_reopens_when_the_name_it_matched_changes(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Dahua Technology USA"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:dahua", "confirmed", "Dahua's US subsidiary")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "notes": "phone number updated"})
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "confirmed"  # the name did not change
+
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "name": "Dаhua Tech USA"})  # Cyrillic а
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:dahua")
+    assert shown["status"] == "potential" and shown["matched"] == "name: Dаhua Tech USA"
+    assert shown["reopened"] == "the name changed from 'Dahua Technology USA' to 'Dаhua Tech USA'; screened afresh"
+    assert [e["record_id"] for e in lapse_entries(service)] == ["S1:fcc-covered-list:dahua"]
+    # Changing it back does not revive the old decision: a person decides again.
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier})
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "potential"
+    service.decide_hit("S1:fcc-covered-list:dahua", "confirmed", "Checked again")
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "confirmed"
+
+
+def test_a_parent_change_to_an_unrelated_company_keeps_the_name_decision(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "ZTE USA Inc"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:zte", "confirmed", "ZTE's US subsidiary")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "parent_name": "Prairie Holdings"})
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:zte"] == "confirmed"
+    assert lapse_entries(service) == []
+
+
+def test_a_register_written_before_issue_13_opens_lists_verifies_and_keeps_its_decisions(tmp_path: Path) -> None:
+    """Written by the program as it was before issue 13 (one hit per entity, decisions without
+    a field): it must still open, list and verify, and its decisions hold while their text does."""
+    path = tmp_path / "old.json"
+    path.write_bytes((FIXTURES / "register_before_issue13.json").read_bytes())
+    old = RegisterService.open(path, actor="analyst")
+    assert old.verify() == []
+    assert statuses_of(old, "S1") == {"S1:fcc-covered-list:hikvision": "dismissed", "S1:ndaa-fy2019-889:hikvision": "potential"}
+    assert statuses_of(old, "S2")["S2:fcc-covered-list:dahua"] == "confirmed"  # a parent-name hit of old
+
+    run = old.screen()  # re-screened by today's matcher: parent hits get their own ids
+    assert "S2:fcc-covered-list:dahua:parent_name" in {h["hit"] for h in run["hits"]}
+    assert statuses_of(old, "S1")["S1:fcc-covered-list:hikvision"] == "dismissed"
+    assert statuses_of(old, "S2")["S2:fcc-covered-list:dahua:parent_name"] == "confirmed"
+    assert lapse_entries(old) == []
+    assert old.verify() == []

@@ -497,18 +497,42 @@ def lapsed_decisions(
             decision = decision_for(hit, decisions)
             if decision is not None and decision_holds(hit, decision):
                 holding.add(decision["hit"])
+    hits = [hit for hit in hits if hit["supplier_id"] in screened]
     lapsed = {}
     for decision_id, decision in sorted(decisions.items()):
         names = screened.get(decision.get("supplier_id", ""))
-        if names is None or decision.get("lapsed") or decision_id in holding:
+        if names is None or decision.get("lapsed"):
             continue
         field_name = decision.get("field") or _legacy_field(decision_id)
-        now = names.get(field_name, "")
-        was = decision.get("screened_name", "")
-        because = (f"the {field_name.replace('_', ' ')} changed from {was!r} to {now!r}"
-                   if now != was else f"the hit on {was!r} is no longer found")
-        lapsed[decision_id] = {**decision, "lapsed": {"at": at, "run": run, "because": because + "; screened afresh"}}
+        if decision_id in holding:
+            because = _newly_matched(decision, field_name, hits)
+        else:
+            now, was = names.get(field_name, ""), decision.get("screened_name", "")
+            because = (f"the {_label(field_name)} changed from {was!r} to {now!r}"
+                       if now != was else f"the hit on {was!r} is no longer found")
+        if because:
+            lapsed[decision_id] = {**decision, "lapsed": {"at": at, "run": run, "because": because + "; screened afresh"}}
     return lapsed
+
+
+def _newly_matched(decision: Mapping[str, Any], field_name: str, hits: Iterable[Mapping[str, Any]]) -> str | None:
+    """Why a decision about one name no longer holds because another of the supplier's names
+    changed and now matches the same entity ("its parent became Huawei"), if it does. The
+    decision keeps the names it was made with; older decisions, which do not, are not judged."""
+    seen = decision.get("names")
+    if not isinstance(seen, Mapping):
+        return None
+    supplier_id, list_id, entity_id = (str(decision.get("hit", "")).split(":") + ["", "", ""])[:3]
+    for hit in hits:
+        if ((hit["supplier_id"], hit["list_id"], hit["entity_id"]) == (supplier_id, list_id, entity_id)
+                and hit.get("field") != field_name and seen.get(hit.get("field")) != hit.get("screened_name")):
+            return (f"the {_label(hit['field'])} changed to {hit['screened_name']!r}, "
+                    f"which matches {decision.get('entity')} too")
+    return None
+
+
+def _label(field_name: str) -> str:
+    return field_name.replace("_", " ")
 
 
 def list_sources(lists: Iterable[ScreeningList]) -> dict[str, list[dict[str, Any]]]:

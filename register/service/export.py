@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from register.io.workbook import ExportResult
 
 from register.service.records import RecordsService
+from register.store.audit import Anchor
 
 
 class ExportService(RecordsService):
@@ -32,3 +33,9 @@ class ExportService(RecordsService):
         with self.snapshot() as register:
             return export_workbook(register, Path(out), as_of=as_of, preparer=preparer, on_progress=on_progress, cancel=cancel)
 
+    def workbook_anchor(self, workbook: Path) -> Anchor:
+        """The audit chain head (and entry count) an exported workbook recorded, to verify against."""
+        from register.io.anchors import read_workbook_anchor
+
+        head, entries = read_workbook_anchor(Path(workbook))
+        return Anchor(head, entries, source=f"--against {Path(workbook).name}")

@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterable, Iterator, Self
 
 from pydantic import BaseModel, ValidationError
 
+from register.domain.integrity import table_problems
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
@@ -25,7 +26,7 @@ from register.domain.screening import Screener
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
 from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
-from register.store.audit import AUDIT_TABLE, entries, head
+from register.store.audit import AUDIT_TABLE, Anchor, anchor_problems, entries, head
 from register.store.canonical import tables_hash
 from register.store.register_file import META_ID, META_TABLE
 
@@ -421,27 +422,29 @@ class RecordsService:
             yield source, outcome
 
     # --- checking ------------------------------------------------------------------------------
-    def verify(self) -> list[AuditProblem]:
-        """Chain breaks, records that differ from their logged state, and stored scores that
-        no longer follow from their inputs."""
+    def verify(self, anchor: Anchor | None = None) -> list[AuditProblem]:
+        """Every problem verify can find: tables or records the file holds twice; breaks in the
+        audit chain; records that differ from their last logged state, are not valid against
+        their model or not what the register writes, or whose scores do not follow from their
+        inputs under the method; references to records the register lacks. With `anchor`, also
+        whether the log still holds the anchored entry (nothing before it changed)."""
         document = self._file.document()
         tables = {name: rows for name, rows in document.items() if name != AUDIT_TABLE}
-        problems = verify_chain(document.get(AUDIT_TABLE, {}), tables)
-        method = self.method
-        risks = document.get(RecordKind.risks.value, {})
-        for risk_id in sorted(risks):
-            try:
-                data = risks[risk_id]
-            except RegisterCorrupt:
-                continue  # reported by verify_chain
-            try:
-                risk = Risk.model_validate(data)
-                recomputed = stored_form(score_risk(risk, method)) if risk.method_version == method.method_version else data
-            except (ValidationError, ValueError) as exc:
-                problems.append(AuditProblem(f"risks {risk_id}", f"is not a valid risk: {exc}".splitlines()[0]))
-                continue
-            if recomputed != data:
-                problems.append(AuditProblem(f"risks {risk_id}", "stored scores do not follow from its inputs under the method"))
+        audit_log = document.get(AUDIT_TABLE, {})
+        problems = [
+            AuditProblem(f"{table} {record_id}" if record_id else f"table {table}",
+                         "appears more than once in the file: the register reads the last, another reader may take the "
+                         "first (a line was added by hand)")
+            for table, record_id in self._file.repeated()
+        ]
+        problems += verify_chain(audit_log, tables)
+        try:
+            method: Method | None = self.method
+        except (ValidationError, KeyError, TypeError):
+            method = None  # the register header is named below
+        problems += [AuditProblem(where, problem) for where, problem in table_problems(tables, method)]
+        if anchor is not None:
+            problems += anchor_problems(audit_log, anchor)
         return problems
 
     @property

@@ -125,10 +125,14 @@ class ScreeningService(RecordsService):
             hit = next((h for h in hits if h["hit"] == hit_id), None)
             if hit is None:
                 raise RecordNotFound(f"no screening hit {hit_id!r} in the latest screening run (list them with: register screen)")
+            supplier = tx.get(RecordKind.suppliers.value, hit["supplier_id"]) or {}
             record = {
                 "hit": hit_id, "supplier_id": hit["supplier_id"], "list": hit["list"], "entity": hit["entity"],
                 "field": hit["field"], "screened_name": hit["screened_name"], "score": hit["score"], "decision": decision,
                 "reason": reason[:2000], "decided_by": self.actor, "decided_at": self._now(), "run": max(runs),
+                # the names the decision was made with: another of them changing to match the
+                # same entity re-opens it
+                "names": {"name": supplier.get("name", ""), "parent_name": supplier.get("parent_name", "")},
             }
             tx.put(SCREENING_DECISIONS_TABLE, hit_id, record)
         return listing_hit(hit, record)

@@ -139,3 +139,45 @@ def _read(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
     """An entry without keeping it parsed in memory, when the log is read lazily."""
     peek = getattr(audit, "peek", None)
     return peek(key) if peek is not None else audit[key]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head hash kept outside the register (printed by `register info`, recorded in an
+    exported workbook), with the number of entries it closed when that is known."""
+
+    head: str
+    entries: int | None = None
+    source: str = "--head"
+
+
+def anchor_problems(audit: Mapping[str, dict[str, Any]], anchor: Anchor) -> list[AuditProblem]:
+    """Whether the log still holds the anchored entry, at its place: then every entry up to it
+    is as it was when the anchor was taken, since each entry's hash covers the one before it.
+    The register may have grown since (a later state extending the anchored one); entries
+    removed, rewritten (even with freshly computed hashes) or reordered before the anchor
+    leave no entry with the anchored hash there."""
+    where = f"anchor {anchor.source}"
+    if anchor.head == GENESIS and not anchor.entries:
+        return []
+    if anchor.entries is not None:
+        key = seq_key(anchor.entries)
+        entry = _read_or_none(audit, key) if key in audit else None
+        if isinstance(entry, dict) and entry.get("hash") == anchor.head:
+            return []
+        found = f"entry {anchor.entries} has hash {entry.get('hash')}" if isinstance(entry, dict) else f"the log has {len(audit)} entries"
+        return [AuditProblem(where, f"expected audit entry {anchor.entries} with hash {anchor.head}, but {found}: the register is not "
+                                    "the anchored state or a later one (entries were removed, rewritten or reordered, or it is another register)")]
+    for key in sorted(audit):
+        entry = _read_or_none(audit, key)
+        if isinstance(entry, dict) and entry.get("hash") == anchor.head:
+            return []
+    return [AuditProblem(where, f"no audit entry has hash {anchor.head}: the register is not the anchored state or a later one "
+                                "(entries were removed, rewritten or reordered, or it is another register)")]
+
+
+def _read_or_none(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
+    try:
+        return _read(audit, key)
+    except RegisterCorrupt:
+        return None

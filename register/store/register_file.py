@@ -25,7 +25,7 @@ from tinydb.table import Table
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
 from register.store.canonical import EncodedDocument, canonical_bytes, record_line
-from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
+from register.store.layout import FileExtents, LazyRecords, Repeat, index_document, parse_document, repeats_in
 
 SCHEMA_VERSION = 1
 META_TABLE = "register"
@@ -196,7 +196,10 @@ class _SnapshotStorage(Storage):
             raise
 
     def _load(self, path: Path) -> Document_:
-        index = index_document(self._handle)
+        self.repeats: list[Repeat] | None = []
+        index = index_document(self._handle, self.repeats)
+        if index is None:
+            self.repeats = None  # not our layout: found by parsing when asked for
         if index is not None and META_TABLE in index:
             data: dict[str, Any] = {}
             for name, extents in index.items():
@@ -215,6 +218,11 @@ class _SnapshotStorage(Storage):
 
     def refresh(self) -> None:
         """A snapshot never moves to a newer version of the file."""
+
+    def repeated(self) -> list[Repeat]:
+        if self.repeats is None:
+            self.repeats = repeats_in(os.pread(self._handle.fileno(), os.fstat(self._handle.fileno()).st_size, 0))
+        return self.repeats
 
     def close(self) -> None:
         self._handle.close()
@@ -388,6 +396,13 @@ class RegisterFile:
         self._storage.refresh()
         assert self._storage._data is not None
         return self._storage._data
+
+    def repeated(self) -> list[Repeat]:
+        """Tables and records the file holds more than once (a hand edit): the register reads
+        the last of each, but another reader may take the first."""
+        if isinstance(self._storage, _SnapshotStorage):
+            return self._storage.repeated()
+        return repeats_in(self.path.read_bytes())
 
     def table(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.document().get(kind, {})
