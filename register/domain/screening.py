@@ -324,6 +324,7 @@ class Screener:
     _joined_words: frozenset[str] = field(init=False, repr=False)
     # word → the listed words it matches, with the edits each took
     _similar_cache: dict[str, tuple[tuple[str, int], ...]] = field(init=False, repr=False, default_factory=dict)
+    _choices_by_length: dict[int, list[str]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self._forms = []
@@ -398,8 +399,7 @@ class Screener:
         cache = self._similar_cache
         found = cache.get(word)
         if found is None:
-            # at most two edits: only listed words within two letters of its length can match
-            choices = [w for size in range(len(word) - 2, len(word) + 3) for w in self._words_by_length.get(size, ())]
+            choices = self._choices(len(word))
             found = ()
             if choices:
                 matches = process.extract(word, choices, scorer=OSA.distance, score_cutoff=2, limit=None)
@@ -407,6 +407,14 @@ class Screener:
             if len(cache) < _WORD_CACHE_SIZE:
                 cache[word] = found
         return found
+
+    def _choices(self, length: int) -> list[str]:
+        """The listed words a word of `length` letters can be within two edits of."""
+        choices = self._choices_by_length.get(length)
+        if choices is None:
+            choices = [w for size in range(length - 2, length + 3) for w in self._words_by_length.get(size, ())]
+            self._choices_by_length[length] = choices
+        return choices
 
     def screen(self, supplier_id: str, names: Mapping[str, str]) -> list[Hit]:
         """Hits for one supplier: one per listed entity per field that matched ("name",

@@ -59,7 +59,7 @@ def readings(text: str) -> tuple[Reading, ...]:
     Each reading drops invisible characters and reads look-alike letters of other scripts
     (Unicode TR39 confusables) as the Latin letters they imitate, then folds as `fold` does.
     """
-    if text.isascii():  # no look-alikes, no invisible or bidi characters: the common case
+    if text.isascii() or _plain_latin().fullmatch(text):  # the common case: nothing to resolve
         return (Reading(fold(text)),)
     logical, hidden = _visible(text)
     found = [_reading(logical, ("invisible characters removed",) if hidden else ())]
@@ -68,6 +68,17 @@ def readings(text: str) -> tuple[Reading, ...]:
         if shown != logical:
             found.append(_reading(shown, ("read in the order shown on screen (bidi controls reorder it)",)))
     return tuple(found)
+
+
+@cache
+def _plain_latin() -> re.Pattern[str]:
+    """Names in ASCII and the Latin-1 letters of Spanish and French ("Logística", "Ltée"),
+    none of which is invisible, a bidi control, or a TR39 look-alike of another letter: they
+    need only folding."""
+    latin = _latin_letters()
+    plain = [chr(c) for c in range(0xA0, 0x250)
+             if chr(c) not in latin and unicodedata.category(chr(c)) != "Cf" and chr(c) not in _BLANK_GLYPHS]
+    return re.compile("[\x00-\x7f" + "".join(re.escape(ch) for ch in plain) + "]*")
 
 
 def _visible(text: str) -> tuple[str, bool]:
