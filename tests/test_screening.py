@@ -359,3 +359,23 @@ def test_a_register_written_before_issue_13_opens_lists_verifies_and_keeps_its_d
     assert statuses_of(old, "S2")["S2:fcc-covered-list:dahua:parent_name"] == "confirmed"
     assert lapse_entries(old) == []
     assert old.verify() == []
+
+
+def test_the_run_and_the_workbook_record_the_screening_sources(service: RegisterService, tmp_path: Path) -> None:
+    import openpyxl
+
+    service.import_rows(RecordKind.suppliers, rows({"supplier_id": "S1", "name": "ZTE USA Inc"}))
+    run = service.latest_screening_run()
+    assert "confusables.txt" in run["normalisation"]["confusables"] and run["normalisation"]["unicode_character_database"]
+    huawei = next(e for e in run["list_sources"][FCC] if e["entity_id"] == "huawei")
+    assert (huawei["notice_number"], huawei["effective_on"]) == ("DA 21-309", "2021-03-12")
+    assert "distinctive word" in run["matching"]
+
+    out = tmp_path / "audit.xlsx"
+    service.export_workbook(out)
+    sheet = openpyxl.load_workbook(out, read_only=True)["Screening sources"]
+    cells = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert ["run", run["run"]] in [list(r[:2]) for r in cells]
+    assert any(r[0] == "normalisation: confusables" and "Unicode 15.1.0" in r[1] for r in cells if r and r[0])
+    assert (FCC, "FCC Covered List", builtin_lists()[0].sha256, "huawei", "Huawei Technologies Company", "DA 21-309") in \
+        [tuple(r[:6]) for r in cells if len(r) >= 6]

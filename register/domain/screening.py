@@ -169,6 +169,7 @@ class ListedEntity:
     notice: str = ""
     source_url: str = ""
     caveat: str | None = None
+    notice_number: str | None = None
     aliases: tuple[str, ...] = ()
     subsidiaries: tuple[str, ...] = ()
 
@@ -178,8 +179,8 @@ class ListedEntity:
 
     def source(self) -> dict[str, Any]:
         """Where this entry comes from, as a screening run records it."""
-        return {"entity_id": self.entity_id, "entity": self.entity, "notice": self.notice,
-                "effective_on": self.effective_on, "source_url": self.source_url}
+        return {"entity_id": self.entity_id, "entity": self.entity, "notice_number": self.notice_number,
+                "notice": self.notice, "effective_on": self.effective_on, "source_url": self.source_url}
 
 
 @dataclass(frozen=True)
@@ -569,7 +570,8 @@ def lists_from_data(data: Mapping[str, Any], sha256: str, source: str) -> list[S
             entities.append(ListedEntity(
                 list_id=spec["id"], list_name=spec["name"], entity_id=entry["id"], entity=entry["entity"],
                 scope=entry.get("scope", ""), effective_on=entry.get("effective_on"),
-                notice=entry.get("notice", ""), source_url=entry.get("source_url", ""), caveat=caveat,
+                notice=entry.get("notice", ""), notice_number=entry.get("notice_number"),
+                source_url=entry.get("source_url", ""), caveat=caveat,
                 aliases=tuple(entry.get("aliases", ())), subsidiaries=tuple(entry.get("subsidiaries", ())),
             ))
         lists.append(ScreeningList(spec["id"], spec["name"], source, sha256, data.get("curated_on"), tuple(entities)))

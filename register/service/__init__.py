@@ -311,7 +311,8 @@ class RegisterService:
         export with ExportCancelled.
         """
         with self.snapshot() as view:
-            data = export_data(view._context, view._records, view._standings, view._reviews, as_of=as_of, preparer=preparer)
+            data = export_data(view._context, view._records, view._standings, view._reviews, view._screening,
+                               as_of=as_of, preparer=preparer)
             return export_workbook(data, Path(out), on_progress=on_progress, cancel=cancel)
 
 

@@ -13,10 +13,11 @@ from register.io.workbook import ExportData, RegisterFacts
 from register.service.context import RegisterContext
 from register.service.records import Records
 from register.service.reviews import Reviews
+from register.service.screening import Screening
 from register.service.standings import Standings
 
 
-def export_data(context: RegisterContext, records: Records, standings: Standings, reviews: Reviews, *,
+def export_data(context: RegisterContext, records: Records, standings: Standings, reviews: Reviews, screening: Screening, *,
                 as_of: date | None, preparer: str | None) -> ExportData:
     """The workbook's content on `as_of` (default today), prepared by `preparer` (default the actor)."""
     as_of = as_of or context.today()
@@ -50,4 +51,5 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
         statement_of_application=lambda: standings.iter_statement_of_application(as_of),
         partner_reviews=reviews.conformance_table(),
         audit_entries=records.audit_entries,
+        screening_sources=screening.sources(),
     )

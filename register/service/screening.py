@@ -104,6 +104,30 @@ class Screening:
         runs = self._context.file.table(SCREENING_RUNS_TABLE)
         return runs[max(runs)] if runs else None
 
+    def sources(self) -> dict[str, Any]:
+        """What the latest run screened against, for the workbook: its matching rule, the
+        normalisation data's versions and every listed entity with its notice and date. For a
+        run made before these were recorded (or when there is no run yet) the lists the
+        register screens against now are shown, and the matching line says so."""
+        run = self.latest_screening_run() or {}
+        if "list_sources" in run:
+            summaries = {summary["id"]: summary for summary in run["lists"]}
+            recorded, matching = run["list_sources"], run.get("matching")
+        else:
+            lists = self.screening_lists()
+            summaries = {lst.id: lst.summary() for lst in lists}
+            recorded = list_sources(lists)
+            matching = ("no screening run yet" if not run else
+                        f"run made before matching was recorded (review threshold {run.get('threshold')})") + \
+                "; the entries below are the lists the register screens against now"
+        entries = [
+            {"list_id": list_id, "list": summaries.get(list_id, {}).get("name", list_id),
+             "list_sha256": summaries.get(list_id, {}).get("sha256"), **entry}
+            for list_id, listed in recorded.items() for entry in listed
+        ]
+        return {"run": run.get("run"), "at": run.get("at"), "matching": matching,
+                "normalisation": run.get("normalisation") or {}, "entries": entries}
+
     def screening_decisions(self) -> dict[str, dict[str, Any]]:
         return dict(self._context.file.table(SCREENING_DECISIONS_TABLE))
 
