@@ -254,14 +254,13 @@ def verify(db: str | None, head: str | None, against: Path | None, as_json: bool
     import re
 
     from register.errors import RegisterCorrupt
-    from register.store.audit import Anchor
 
     if head is not None and against is not None:
         _fail("give --head or --against, not both", EXIT_USAGE)
     if head is not None and not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
         _fail("--head takes the 64-hex-digit audit head that register info prints", EXIT_USAGE)
     with _snapshot(db) as service:  # read record by record: a register of any size verifies in little memory
-        anchor = Anchor(head.strip().lower()) if head is not None else service.workbook_anchor(against) if against is not None else None
+        anchor = service.head_anchor(head) if head is not None else service.workbook_anchor(against) if against is not None else None
         problems = service.verify(anchor)
         try:
             info = service.info()

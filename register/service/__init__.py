@@ -141,6 +141,11 @@ class RegisterService:
         """Everything verify can check; with `anchor`, also that nothing before it changed."""
         return self._records.verify(anchor)
 
+    @staticmethod
+    def head_anchor(head: str) -> Anchor:
+        """An audit head kept elsewhere (what `register info` prints), to verify against."""
+        return Anchor(head.strip().lower())
+
     def workbook_anchor(self, workbook: Path) -> Anchor:
         """The audit chain head (and entry count) an exported workbook recorded, to verify against."""
         head, entries = read_workbook_anchor(Path(workbook))
