@@ -64,6 +64,10 @@ def hit_text(hit: dict[str, Any]) -> Content:
         (label, _tone_style(tone)), " ", (hit["entity"], "bold"), f"\n  list: {hit['list']}",
         f"\n  score: {hit['score']}", f"\n  {hit.get('matched', '')}",
     ]
+    if hit.get("why"):
+        parts.append(f"\n  why: {hit['why']}")
+    if hit.get("reopened"):
+        parts += ["\n  re-opened: ", (hit["reopened"], "italic")]
     if hit.get("caveat"):
         parts += ["\n  caveat: ", (hit["caveat"], "italic")]
     if hit.get("reason"):
