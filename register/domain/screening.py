@@ -118,7 +118,7 @@ def common_words() -> frozenset[str]:
 # Letters a reader takes for one another, by look or by sound: a word one such change away
 # from a listed word reads as it ("Huawey", "Hikvisiom"); one other changed letter does not
 # ("Huawen Foods", "Ezvia Travel" are other companies' names).
-_ALIKE_GROUPS = ("aeiouy", "ckqsxz", "iljy1", "mn", "uvw", "bp", "dt", "gj", "o0", "e3", "s5z2", "a4", "b8", "rn")
+_ALIKE_GROUPS = ("aeiouy", "ckqsxz", "iljy1", "mn", "uvw", "bp", "dt", "gj", "o0", "e3", "s5z2", "a4", "b8")
 _ALIKE = frozenset((a, b) for group in _ALIKE_GROUPS for a in group for b in group if a != b)
 
 
@@ -153,7 +153,7 @@ def describe_edits(listed: str, found: str, edits: int) -> str:
         return "one letter different"
     if edits == 1:
         return "one letter added" if len(found) > len(listed) else "one letter missing"
-    return f"{edits} letters different"
+    return f"{edits} edits (letters changed, added, dropped or swapped)"
 
 
 @dataclass(frozen=True)

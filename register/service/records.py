@@ -18,7 +18,7 @@ from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
 from register.domain.validation import Problem, problems_from
-from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
+from register.errors import InvalidRecord, RecordNotFound, RegisterError
 from register.service.context import RegisterContext, stored_form
 from register.service.screening import Screening
 from register.store import AuditProblem, Transaction, verify_chain
