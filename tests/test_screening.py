@@ -379,3 +379,18 @@ def test_the_run_and_the_workbook_record_the_screening_sources(service: Register
     assert any(r[0] == "normalisation: confusables" and "Unicode 15.1.0" in r[1] for r in cells if r and r[0])
     assert (FCC, "FCC Covered List", builtin_lists()[0].sha256, "huawei", "Huawei Technologies Company", "DA 21-309") in \
         [tuple(r[:6]) for r in cells if len(r) >= 6]
+
+
+def test_aliases_the_supplier_trades_as_are_screened_and_decided_like_the_name(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Northfield Video Systems", "hq_country": "US",
+                "aliases": "NVS Security; Hikvisión Distribution USA"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    hit = next(h for h in service.latest_screening_run()["hits"] if h["hit"] == "S1:fcc-covered-list:hikvision:aliases")
+    assert hit["screened_name"] == "Hikvisión Distribution USA"
+    service.decide_hit("S1:fcc-covered-list:hikvision:aliases", "confirmed", "Distributes Hikvision cameras")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "aliases": "Hikvisión Distribution USA; NVS"})
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:hikvision:aliases"] == "confirmed"  # that alias is unchanged
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "aliases": "Hik Vision Distribution"})
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:hikvision:aliases")
+    assert shown["status"] == "potential"
+    assert shown["reopened"].startswith("the aliases changed from 'Hikvisión Distribution USA' to 'Hik Vision Distribution'")

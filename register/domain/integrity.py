@@ -92,7 +92,7 @@ class ScreeningDecision(_Stored):
     list: str
     entity: str
     field: str | None = None  # decisions before issue 13 carry none
-    names: dict[str, str] | None = None
+    names: dict[str, str | list[str]] | None = None
     screened_name: str
     score: float
     decision: Literal["confirmed", "dismissed"]

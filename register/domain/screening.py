@@ -44,7 +44,7 @@ MATCHING_RULE = (
 
 POTENTIAL, CONFIRMED, DISMISSED = "potential", "confirmed", "dismissed"
 DECISIONS = (CONFIRMED, DISMISSED)
-NAME_FIELDS = ("name", "parent_name")
+NAME_FIELDS = ("name", "parent_name", "aliases")
 """The supplier fields screened, in the order their hits are listed."""
 
 # Legal forms as word sequences, after folding and after runs of single letters are joined
@@ -417,16 +417,21 @@ class Screener:
             self._choices_by_length[length] = choices
         return choices
 
-    def screen(self, supplier_id: str, names: Mapping[str, str]) -> list[Hit]:
+    def screen(self, supplier_id: str, names: Mapping[str, str | Sequence[str]]) -> list[Hit]:
         """Hits for one supplier: one per listed entity per field that matched ("name",
-        "parent_name"), each holding that field's text exactly as given."""
-        hits = []
-        for field_name, text in names.items():
-            if not text or not text.strip():
-                continue
-            for match in self.scores(text):
-                hits.append(Hit(supplier_id, match.entity, match.score, field_name, text, match.listed_name, match))
-        return sorted(hits, key=lambda h: (h.entity.list_id, h.entity.entity_id, _field_order(h.field)))
+        "parent_name", "aliases"), each holding the text it matched exactly as given. A field
+        of several names (aliases) keeps its best match per entity."""
+        hits: dict[tuple[str, str, str], Hit] = {}
+        for field_name, texts in names.items():
+            for text in [texts] if isinstance(texts, str) else texts:
+                if not text or not text.strip():
+                    continue
+                for match in self.scores(text):
+                    key = (match.entity.list_id, match.entity.entity_id, field_name)
+                    known = hits.get(key)
+                    if known is None or (known.match is not None and match.rank > known.match.rank):
+                        hits[key] = Hit(supplier_id, match.entity, match.score, field_name, text, match.listed_name, match)
+        return sorted(hits.values(), key=lambda h: (h.entity.list_id, h.entity.entity_id, _field_order(h.field)))
 
 
 def _all_found(required: tuple[str, ...], found: Mapping[str, WordMatch]) -> tuple[WordMatch, ...] | None:
@@ -440,10 +445,11 @@ def _field_order(field_name: str) -> tuple[int, str]:
 
 
 def screen_suppliers(suppliers: Iterable[Any], screener: Screener) -> list[Hit]:
-    """Hits for suppliers with `supplier_id`, `name` and an optional `parent_name`."""
+    """Hits for suppliers with `supplier_id`, `name` and optional `parent_name` and `aliases`."""
     hits: list[Hit] = []
     for supplier in suppliers:
-        names = {"name": supplier.name, "parent_name": getattr(supplier, "parent_name", "") or ""}
+        names = {"name": supplier.name, "parent_name": getattr(supplier, "parent_name", "") or "",
+                 "aliases": getattr(supplier, "aliases", ()) or ()}
         hits.extend(screener.screen(supplier.supplier_id, names))
     return hits
 
@@ -499,7 +505,8 @@ def lapsed_decisions(
     about changed. Each comes back marked lapsed with the reason, to be stored (and so audited);
     its hit, if the new text still matches, is potential again.
 
-    `screened` maps each screened supplier id to its names by field, as screened."""
+    `screened` maps each screened supplier id to its names by field, as screened (aliases as a
+    list)."""
     holding = set()
     for hit in hits:
         if hit["supplier_id"] in screened:
@@ -517,8 +524,10 @@ def lapsed_decisions(
             because = _newly_matched(decision, field_name, hits)
         else:
             now, was = names.get(field_name, ""), decision.get("screened_name", "")
-            because = (f"the {_label(field_name)} changed from {was!r} to {now!r}"
-                       if now != was else f"the hit on {was!r} is no longer found")
+            still_there = was in now if isinstance(now, (list, tuple)) else was == now
+            shown = "; ".join(now) if isinstance(now, (list, tuple)) else now
+            because = (f"the {_label(field_name)} changed from {was!r} to {shown!r}"
+                       if not still_there else f"the hit on {was!r} is no longer found")
         if because:
             lapsed[decision_id] = {**decision, "lapsed": {"at": at, "run": run, "because": because + "; screened afresh"}}
     return lapsed
@@ -534,10 +543,15 @@ def _newly_matched(decision: Mapping[str, Any], field_name: str, hits: Iterable[
     supplier_id, list_id, entity_id = (str(decision.get("hit", "")).split(":") + ["", "", ""])[:3]
     for hit in hits:
         if ((hit["supplier_id"], hit["list_id"], hit["entity_id"]) == (supplier_id, list_id, entity_id)
-                and hit.get("field") != field_name and seen.get(hit.get("field")) != hit.get("screened_name")):
+                and hit.get("field") != field_name and not _seen(seen.get(hit.get("field")), hit.get("screened_name"))):
             return (f"the {_label(hit['field'])} changed to {hit['screened_name']!r}, "
                     f"which matches {decision.get('entity')} too")
     return None
+
+
+def _seen(names: Any, text: Any) -> bool:
+    """Whether `text` was among the names a decision was made with (one name, or aliases)."""
+    return text in names if isinstance(names, (list, tuple)) else text == names
 
 
 def _label(field_name: str) -> str:

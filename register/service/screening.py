@@ -78,7 +78,8 @@ class Screening:
         else:
             previous, screened_ids = None, sorted(stored)
         # Stored suppliers were validated when written: screening needs only their names.
-        suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", "")) for i in screened_ids]
+        suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", ""), stored[i].get("aliases", []))
+                     for i in screened_ids]
         screened = [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
@@ -91,7 +92,7 @@ class Screening:
         tx.put(SCREENING_RUNS_TABLE, run_id, run)
         # A decision holds only while the text it was made about is unchanged: those that no
         # longer hold are marked lapsed, with why, in this same audited commit.
-        names = {s.supplier_id: {"name": s.name, "parent_name": s.parent_name} for s in suppliers}
+        names = {s.supplier_id: {"name": s.name, "parent_name": s.parent_name, "aliases": s.aliases} for s in suppliers}
         lapsed = lapsed_decisions(tx.records(SCREENING_DECISIONS_TABLE), screened, names, run=run_id, at=run["at"])
         for decision_id, decision in lapsed.items():
             tx.put(SCREENING_DECISIONS_TABLE, decision_id, decision)
@@ -160,7 +161,8 @@ class Screening:
                 "reason": reason[:2000], "decided_by": self._context.actor, "decided_at": self._context.now(), "run": max(runs),
                 # the names the decision was made with: another of them changing to match the
                 # same entity re-opens it
-                "names": {"name": supplier.get("name", ""), "parent_name": supplier.get("parent_name", "")},
+                "names": {"name": supplier.get("name", ""), "parent_name": supplier.get("parent_name", ""),
+                          "aliases": supplier.get("aliases", [])},
             }
             tx.put(SCREENING_DECISIONS_TABLE, hit_id, record)
         return listing_hit(hit, record)
@@ -170,5 +172,6 @@ class _ScreenedNames(NamedTuple):
     supplier_id: str
     name: str
     parent_name: str
+    aliases: list[str]
 
 
