@@ -297,21 +297,20 @@ def listed_forms(entity: ListedEntity) -> list[_ListedForm]:
         words = list(dict.fromkeys(_core_words(readings(text)[0].text)))
         # Joined too where a writer might run the words together: a short word with its
         # neighbour ("Da-Jiang" → "DaJiang"), or a phrase of common words ("ChinaMobile").
-        joinable = [i for i in range(len(words) - 1)
-                    if min(len(words[i]), len(words[i + 1])) <= 3 or {words[i], words[i + 1]} <= common]
-        variants = [(words, False)] + [(words[:i] + [words[i] + words[i + 1]] + words[i + 2:], True) for i in joinable]
-        for variant, joined in variants:
-            # a joined pair of common words ("chinamobile") is as common as its parts
-            distinctive = tuple(w for w in variant if w not in common and not (joined and w not in words and _is_common_pair(w, words, common)))
+        variants: list[tuple[list[str], bool, frozenset[str]]] = [(words, False, common)]
+        for i in range(len(words) - 1):
+            pair = words[i] + words[i + 1]
+            both_common = words[i] in common and words[i + 1] in common
+            if min(len(words[i]), len(words[i + 1])) <= 3 or both_common:
+                # a joined pair of common words ("chinamobile") is as common as its parts
+                variants.append((words[:i] + [pair] + words[i + 2:], True, common | {pair} if both_common else common))
+        for variant, joined, common_here in variants:
+            distinctive = tuple(w for w in variant if w not in common_here)
             if distinctive:
                 forms.append(_ListedForm(entity, text, distinctive, False, joined))
             elif variant:
                 forms.append(_ListedForm(entity, text, tuple(variant), True, joined))
     return forms
-
-
-def _is_common_pair(joined: str, words: list[str], common: frozenset[str]) -> bool:
-    return any(a + b == joined and a in common and b in common for a, b in zip(words, words[1:]))
 
 
 @dataclass
