@@ -38,6 +38,8 @@ META_TABLE = "register"
 META_ID = "meta"
 DEFAULT_SCHEMA = "register"
 PAGE = 2000  # records per page when streaming a table: bounded memory, few round trips
+BULK_AFTER = 64  # keyed lookups of one kind in a transaction before it reads that kind in bulk
+SEEN_LIMIT = 100_000  # committed records a transaction keeps at most (bounded memory)
 LOCK_TIMEOUT = "30s"  # as long as the file store waits for its lock
 URL_PREFIXES = ("postgresql://", "postgres://")
 
@@ -316,6 +318,7 @@ class PostgresRegister:
         self._reader = _Reader(self._connection, self.location)
         self._meta: tuple[int, dict[str, Any]] | None = None
         self._meta_lock = threading.Lock()
+        self._spare: psycopg.Connection | None = None
         self._check_register()
 
     def _check_register(self) -> None:
@@ -352,6 +355,8 @@ class PostgresRegister:
     def close(self) -> None:
         with contextlib.suppress(psycopg.Error):
             self._connection.close()
+            if self._spare is not None:
+                self._spare.close()
 
     # --- opening ---------------------------------------------------------------------------
     @classmethod
@@ -459,7 +464,7 @@ class PostgresRegister:
         server the audit log names the database login, which nobody can claim for another."""
         if self.read_only:
             raise RuntimeError("a register snapshot is read-only: open the register to change it")
-        connection = _connect(self.location, autocommit=False)
+        connection = self._writer()
         try:
             with database_errors(self.location), connection.transaction():
                 connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
@@ -468,7 +473,25 @@ class PostgresRegister:
                 yield tx
                 if tx.changed:
                     tx.commit()
-        finally:
+        except BaseException:
+            connection.close()
+            raise
+        self._idle_writer(connection)
+
+    def _writer(self) -> psycopg.Connection:
+        """A connection for one transaction: the one the last transaction left, else a new one
+        (so transactions from several threads never share a connection)."""
+        with self._meta_lock:
+            connection, self._spare = self._spare, None
+        if connection is not None and not connection.closed:
+            return connection
+        return _connect(self.location, autocommit=False)
+
+    def _idle_writer(self, connection: psycopg.Connection) -> None:
+        with self._meta_lock:
+            if self._spare is None and connection.info.transaction_status == psycopg.pq.TransactionStatus.IDLE:
+                connection, self._spare = None, connection
+        if connection is not None:
             connection.close()
 
     @contextlib.contextmanager
@@ -503,9 +526,34 @@ class PostgresTransaction:
         self._at = at
         self._pending: dict[tuple[str, str], tuple[dict | None, dict | None]] = {}
         self._tables: set[str] = set()
+        # Committed records looked up so far. Nobody else commits while the chain lock is
+        # held, so what was read stays true until this transaction ends.
+        self._seen: dict[tuple[str, str], dict[str, Any] | None] = {}
+        self._lookups: dict[str, int] = {}
+        self._ids: dict[str, set[str]] = {}
 
     def _committed(self, kind: str, record_id: str) -> dict[str, Any] | None:
-        return RecordTable(self._reader, kind).get(record_id)
+        """A committed record. An edit costs one keyed lookup; a bulk import, past a few
+        lookups, learns the kind's ids once (most imported rows are new: no lookup at all) and
+        reads existing records a page at a time from the one it needs onward."""
+        key = (kind, record_id)
+        if key in self._seen:
+            return self._seen[key]
+        ids = self._ids.get(kind)
+        if ids is None:
+            self._lookups[kind] = self._lookups.get(kind, 0) + 1
+            if self._lookups[kind] <= BULK_AFTER:
+                found = self._seen[key] = RecordTable(self._reader, kind).get(record_id)
+                return found
+            ids = self._ids[kind] = {rid for (rid,) in self._reader.rows("SELECT id FROM records WHERE kind = %s", (kind,))}
+        if record_id not in ids:
+            return None
+        if len(self._seen) > SEEN_LIMIT:
+            self._seen.clear()
+        page = self._reader.rows(f"SELECT id, body FROM records WHERE kind = %s AND id >= %s ORDER BY id LIMIT {PAGE}", (kind, record_id))
+        for rid, body in page:
+            self._seen[(kind, rid)] = orjson.loads(body)
+        return self._seen.get(key)
 
     def get(self, kind: str, record_id: str) -> dict[str, Any] | None:
         if (kind, record_id) in self._pending:
