@@ -12,7 +12,6 @@ import os
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from functools import cache
-from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Self
 
 from pydantic import BaseModel, ValidationError
@@ -24,7 +23,9 @@ from register.domain.scoring import RiskStanding, score_risk, worst_residual
 from register.domain.screening import Screener
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterCorrupt, RegisterError
-from register.store import AuditProblem, RegisterFile, Transaction, verify_chain
+from register.store import (
+    AuditProblem, Transaction, create_store, location_name, open_store, shown_location, snapshot_store, verify_chain,
+)
 from register.store.audit import AUDIT_TABLE, entries, head
 from register.store.canonical import tables_hash
 from register.store.register_file import META_ID, META_TABLE
@@ -136,7 +137,7 @@ class ImportReport:
 
 @dataclass(frozen=True)
 class RegisterInfo:
-    path: Path
+    path: Any  # the register file's Path, or a PostgreSQL location (printed without its password)
     name: str
     scope: str
     schema_version: int
@@ -148,9 +149,11 @@ class RegisterInfo:
 
 
 class RecordsService:
-    def __init__(self, register: RegisterFile, *, actor: str | None = None, clock: Clock = utc_now):
-        self._file = register
-        self.actor = actor or default_actor()
+    def __init__(self, register: Any, *, actor: str | None = None, clock: Clock = utc_now):
+        self._file = register  # a RegisterFile or a PostgresRegister: see register.store
+        # On a server the audit log names the database login, so the service acts as it too.
+        login = getattr(register, "login", None)
+        self.actor = login() if login is not None else actor or default_actor()
         self._clock = clock
         self._method: tuple[dict[str, Any], Method] | None = None
         self._cached_screener: tuple[tuple[tuple[str, str], ...], Screener] | None = None
@@ -164,24 +167,34 @@ class RecordsService:
     ) -> Self:
         actor = actor or default_actor()
         meta = {
-            "name": name or Path(path).stem,
+            "name": name or location_name(path),
             "scope": scope,
             "method": method.model_dump(mode="json"),
         }
-        register = RegisterFile.create(path, meta, actor=actor, at=_stamp(clock()))
+        register = create_store(path, meta, actor=actor, at=_stamp(clock()))
         return cls(register, actor=actor, clock=clock)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Self:
-        return cls(RegisterFile(path), actor=actor, clock=clock)
+        return cls(open_store(path), actor=actor, clock=clock)
 
     @classmethod
     @contextlib.contextmanager
     def open_snapshot(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Iterator[Self]:
         """A read-only service over the register as committed now, reading records from disk
         as it needs them: one consistent version, in memory that does not grow with the register."""
-        with RegisterFile.snapshot(path) as register:
+        with snapshot_store(path) as register:
             yield cls(register, actor=actor, clock=clock)
+
+    @classmethod
+    def copy(cls, source: Any, destination: Any) -> tuple[str, RegisterInfo]:
+        """Copy a register between stores (file or PostgreSQL, either way) with every record
+        and its whole audit chain; returns how the source is shown and the copy's summary."""
+        from register.store.copying import copy_register
+
+        copy_register(source, destination)
+        with cls.open_snapshot(destination) as copied:
+            return shown_location(source), copied.info()
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Self]:
@@ -193,7 +206,8 @@ class RecordsService:
             yield view
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Any:
+        """The register file's Path, or its PostgreSQL location."""
         return self._file.path
 
     def _now(self) -> str:
@@ -378,7 +392,7 @@ class RecordsService:
                 setattr(report, status, getattr(report, status) + 1)
             if dry_run or (strict and report.rejects):
                 # Leaving the transaction without staged changes writes nothing.
-                tx._pending.clear()
+                tx.discard()
             else:
                 report.written = tx.changed
                 if report.written and kind is RecordKind.suppliers:

@@ -25,6 +25,7 @@ from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service.records import RecordsService
 from register.store import Transaction
+from register.store.canonical import ordered_items
 
 SCREENING_RUNS_TABLE = "screening_runs"
 SCREENING_DECISIONS_TABLE = "screening_decisions"
@@ -66,11 +67,11 @@ class ScreeningService(RecordsService):
         carried: list[dict[str, Any]] = []
         if only is not None and previous is not None and previous["lists"] == summaries:
             carried = [h for h in previous["hits"] if h["supplier_id"] not in only and h["supplier_id"] in stored]
-            screened_ids = sorted(only & set(stored))
+            screened = [(i, stored[i]) for i in sorted(only) if i in stored]
         else:
-            previous, screened_ids = None, sorted(stored)
+            previous, screened = None, ordered_items(stored)  # read in one pass, not one by one
         # Stored suppliers were validated when written: screening needs only their names.
-        suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", "")) for i in screened_ids]
+        suppliers = [_ScreenedNames(i, record["name"], record.get("parent_name", "")) for i, record in screened]
         hits = carried + [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {

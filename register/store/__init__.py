@@ -61,6 +61,15 @@ def snapshot_store(location: Location) -> Iterator[Store]:
         yield register
 
 
+def shown_location(location: Location) -> str:
+    """A location as messages show it: a path, or a URL without its password."""
+    if is_postgres(location):
+        from register.store.postgres import PostgresLocation
+
+        return str(location if isinstance(location, PostgresLocation) else PostgresLocation.parse(str(location)))
+    return str(location)
+
+
 def location_name(location: Location) -> str:
     """A short name for a register: the file's stem, or the database and schema."""
     if is_postgres(location):
@@ -73,5 +82,5 @@ def location_name(location: Location) -> str:
 
 __all__ = [
     "AuditProblem", "RegisterFile", "Transaction", "create_store", "is_postgres", "location_name",
-    "open_store", "snapshot_store", "verify_chain",
+    "open_store", "shown_location", "snapshot_store", "verify_chain",
 ]

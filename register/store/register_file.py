@@ -292,6 +292,10 @@ class Transaction:
         self._pending[(kind, record_id)] = (before, None)
         return True
 
+    def discard(self) -> None:
+        """Drop every staged change: leaving the transaction then writes nothing."""
+        self._pending.clear()
+
     @property
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
