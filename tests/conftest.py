@@ -21,14 +21,44 @@ def fixed_clock() -> datetime:
     return FIXED_NOW
 
 
+# Test modules whose `service` (and `register_location`) run once on each store: the register
+# file and a PostgreSQL register. The others test the file's own layout, or the app, on a file.
+BOTH_STORES = {
+    "test_service", "test_reviews", "test_screening", "test_export", "test_import_files", "test_questionnaire",
+    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli",
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "store_kind" in metafunc.fixturenames:
+        both = metafunc.module.__name__.rsplit(".", 1)[-1] in BOTH_STORES
+        metafunc.parametrize("store_kind", ["file", "postgres"] if both else ["file"], scope="function")
+
+
 @pytest.fixture
 def register_path(tmp_path: Path) -> Path:
     return tmp_path / "register.json"
 
 
 @pytest.fixture
-def service(register_path: Path) -> RegisterService:
-    return RegisterService.create(register_path, name="test", actor="tester", clock=fixed_clock)
+def register_location(store_kind: str, register_path: Path, request: pytest.FixtureRequest) -> Path | str:
+    """Where this test's register lives: a file, or a fresh schema on the test PostgreSQL server."""
+    if store_kind == "postgres":
+        return request.getfixturevalue("postgres_url")
+    return register_path
+
+
+@pytest.fixture
+def service(register_location) -> RegisterService:
+    return RegisterService.create(register_location, name="test", actor="tester", clock=fixed_clock)
+
+
+def register_state(location) -> tuple[str, str, int]:
+    """What a register holds, to check that something wrote nothing: its content hash, audit
+    head and entry count (on either store)."""
+    with RegisterService.open_snapshot(location) as snapshot:
+        info = snapshot.info()
+    return info.content_hash, info.audit_head, info.audit_entries
 
 
 def cli_command() -> list[str]:
