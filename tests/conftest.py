@@ -53,6 +53,22 @@ def service(register_location) -> RegisterService:
     return RegisterService.create(register_location, name="test", actor="tester", clock=fixed_clock)
 
 
+def tamper_record(location, record_id: str, old: str, new: str) -> None:
+    """Edit one stored record behind the register's back: its line in the file, or its row
+    on the server (as the superuser the tests connect as, who may)."""
+    if str(location).startswith("postgresql://"):
+        import psycopg
+
+        with psycopg.connect(str(location), autocommit=True) as connection:
+            connection.execute("UPDATE records SET body = replace(body, %s, %s) WHERE id = %s", (old, new, record_id))
+        return
+    path = Path(location)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    index = next(i for i, line in enumerate(lines) if line.startswith(f'  "{record_id}": {{'))
+    lines[index] = lines[index].replace(old, new, 1)
+    path.write_text("".join(lines), encoding="utf-8")
+
+
 def register_state(location) -> tuple[str, str, int]:
     """What a register holds, to check that something wrote nothing: its content hash, audit
     head and entry count (on either store)."""
