@@ -53,14 +53,13 @@ def measure(what: str, path: Path, workdir: Path) -> dict[str, float]:
     """Runs in the child: one measurement, printed as JSON."""
     register = workdir / f"register-{time.monotonic_ns()}.json"
     if what.startswith("import"):
-        from register.io.importer import import_file
         from register.service import RegisterService
 
         service = RegisterService.create(register, actor="bench")
         if what == "import-unchanged":
-            import_file(service, path)
+            service.import_file(path)
         started = time.perf_counter()
-        report = import_file(service, path)
+        report = service.import_file(path)
         seconds = time.perf_counter() - started
         assert report.accepted == report.total and not report.rejects, report.as_dict()["rejects"][:3]
     elif what == "stages":
@@ -92,22 +91,23 @@ def stage_seconds(path: Path, register: Path) -> dict[str, float]:
     import gc
 
     from register.domain.models import ID_FIELDS
-    from register.io import importer
+    from register.io import tables
     from register.service import RegisterService, stored_form
 
     service = RegisterService.create(register, actor="bench")
     gc.disable()  # as import_file does while it reads, validates and stores
     marks = [time.perf_counter()]
-    kind, table, plans = importer._prepare(service, path, None, None, None, None)
+    kind, table, plans = tables.read_table(path, service.method, service.saved_mappings(), None, sheet=None,
+                                           overrides=None, date_order=None)
     marks.append(time.perf_counter())
-    rows = list(importer.source_rows(kind, table, plans, service))
+    rows = list(tables.source_rows(kind, table, plans, service.method))
     marks.append(time.perf_counter())
-    with service._file.transaction(actor=service.actor, at=service._now()) as tx:
+    with service._context.transaction() as tx:  # the stages of Importing.import_rows, one by one
         records = [stored_form(outcome) for _, outcome in service.screen_rows(kind, rows, tx)]
         marks.append(time.perf_counter())
         created = sum(tx.put(kind.value, record[ID_FIELDS[kind]], record) == "created" for record in records)
         marks.append(time.perf_counter())
-        service._record_screening_run(tx, trigger="import")
+        service._screening.record_run(tx, trigger="import")
         marks.append(time.perf_counter())
     marks.append(time.perf_counter())
     assert created == len(rows)

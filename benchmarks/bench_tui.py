@@ -125,7 +125,7 @@ class Peer(App):
     def on_mount(self):
         service = RegisterService.open(Path(sys.argv[1]))
         stored = service.stored(RecordKind.suppliers)
-        data = build_table(RecordKind.suppliers, stored, service.stored(RecordKind.risks), service.method)
+        data = build_table(RecordKind.suppliers, stored, service.method, headlines=service.headlines())
         table = self.query_one(DataTable)
         table.add_columns(*(c.title for c in data.columns))
         table.add_rows(zip(*(c.cells for c in data.columns)))

@@ -145,13 +145,12 @@ def import_(
     if kind == "review":  # a filled-in questionnaire, see _import_review
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
-    from register.io.importer import import_file
 
     overrides = _parse_mappings(mappings)
     service = _open(db)
     with _import_progress(enabled=not as_json) as on_progress:
-        report = import_file(
-            service, file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
+        report = service.import_file(
+            file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
             overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
             save_mapping=save_mapping,
         )
@@ -304,18 +303,16 @@ def info(db: str | None, as_json: bool) -> None:
 
 
 def _summarise(service: RegisterService, as_json: bool) -> None:
-    from collections import Counter
-
-    from register.domain.models import RecordKind
-
     info = service.info()
-    bands = Counter(r["residual_band"] for r in service.stored(RecordKind.risks).values())
+    bands = service.residual_bands()
     summary = {
         "path": str(info.path), "name": info.name, "scope": info.scope, "schema_version": info.schema_version,
         "method_version": info.method_version, "counts": info.counts,
-        "residual_bands": {b.id: bands.get(b.id, 0) for b in service.method.bands},
+        "residual_bands": bands.known,
         "content_hash": info.content_hash, "audit_head": info.audit_head, "audit_entries": info.audit_entries,
     }
+    if bands.unknown:  # risks scored under another method version: counted, never dropped
+        summary["other_residual_bands"] = bands.unknown
     if as_json:
         _print_json(summary)
         return
@@ -324,6 +321,8 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
         click.echo(f"scope: {info.scope}")
     click.echo(", ".join(f"{n} {k}" for k, n in info.counts.items()))
     click.echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
+    if bands.unknown:
+        click.echo("bands not in this method: " + ", ".join(f"{k} {n}" for k, n in bands.unknown.items()))
     click.echo(f"method {info.method_version}; {info.audit_entries} audit entries; head {info.audit_head[:16]}…")
 
 
@@ -332,21 +331,17 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
 @click.option("--check", is_flag=True, help="Exit 1 if the schemas on disk are stale; write nothing.")
 def schema(directory: Path | None, check: bool) -> None:
     """Write the JSON Schema of each record kind (one file per kind)."""
-    from register.io.schemas import render_schemas, schemas_dir
+    from register.service.schemas import schemas_dir, stale_schemas, write_schemas
 
     target = directory or schemas_dir()
-    rendered = render_schemas()
-    stale = [name for name, text in rendered.items()
-             if not (target / name).is_file() or (target / name).read_text(encoding="utf-8") != text]
     if check:
+        stale = stale_schemas(target)
         if stale:
             _fail(f"schemas in {target} are stale: {', '.join(stale)} (run: register schema)")
         click.echo(f"schemas in {target} are up to date")
         return
-    target.mkdir(parents=True, exist_ok=True)
-    for name, text in rendered.items():
-        (target / name).write_text(text, encoding="utf-8")
-    click.echo(f"wrote {len(rendered)} schemas to {target}")
+    written = write_schemas(target)
+    click.echo(f"wrote {written} schemas to {target}")
 
 
 @cli.command()
@@ -355,7 +350,7 @@ def schema(directory: Path | None, check: bool) -> None:
 @click.pass_obj
 def demo(obj: dict, path: Path | None, summary: bool) -> None:
     """Build a fresh demo register from samples/ and open it."""
-    from register.demo import build_demo
+    from register.service.demo import build_demo
     from register.paths import demo_register_path
 
     service = build_demo(path or demo_register_path(), actor=obj.get("actor"))
@@ -388,11 +383,9 @@ def _run_tui(path: Any, actor: str | None) -> None:
 
 # --- performance reviews and questionnaires ------------------------------------------------
 def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: str | None, dry_run: bool, as_json: bool) -> NoReturn:
-    from register.io.questionnaire import import_questionnaire
-
     if not supplier:
         _fail("--kind review needs --supplier ID (the supplier the questionnaire is from)", EXIT_USAGE)
-    report = import_questionnaire(_open(db), file, supplier, reviewer=reviewer, dry_run=dry_run)
+    report = _open(db).import_questionnaire(file, supplier, reviewer=reviewer, dry_run=dry_run)
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -421,9 +414,7 @@ def _import_review(file: Path, db: str | None, supplier: str | None, reviewer: s
 @json_option
 def questionnaire(out: Path, supplier: str, lang: str, db: str | None, as_json: bool) -> None:
     """Write a security questionnaire workbook (.xlsx) for a supplier to fill in."""
-    from register.io.questionnaire import write_questionnaire
-
-    count = write_questionnaire(_open(db), out, supplier, lang)
+    count = _open(db).write_questionnaire(out, supplier, lang)
     if as_json:
         _print_json({"path": str(out), "supplier_id": supplier, "lang": lang, "criteria": count})
         return

@@ -61,3 +61,8 @@ class ImportCancelled(RegisterError):
 # --- workbook export -----------------------------------------------------------------------
 class ExportCancelled(RegisterError):
     """The user cancelled an export; no workbook was written."""
+
+
+# --- import --------------------------------------------------------------------------------
+class InvalidMapping(RegisterError):
+    """A --map override names a field the record kind does not have."""

@@ -19,7 +19,6 @@ from openpyxl.worksheet._writer import ALL_TEMP_FILES
 from register.cli import cli
 from register.domain.models import RecordKind
 from register.errors import ExportCancelled, RegisterError
-from register.io.importer import import_file
 from register.io.workbook import RISK_RECOMPUTED, SHEET_ORDER
 from register.io.xlsx import ZIP_EPOCH
 from register.service import RegisterService
@@ -151,7 +150,7 @@ def test_round_trip_reproduces_every_record(service, workbook_path, tmp_path):
     copy = RegisterService.create(tmp_path / "copy.json", actor="tester")
     for kind, sheet in ((RecordKind.suppliers, "Suppliers"), (RecordKind.interconnections, "Interconnections"),
                         (RecordKind.risks, "Risks")):
-        report = import_file(copy, workbook_path, kind, sheet=sheet)
+        report = copy.import_file(workbook_path, kind, sheet=sheet)
         assert report.rejects == [] and report.created == len(service.stored(kind)), sheet
     for kind in RecordKind:
         assert copy.listing(kind) == service.listing(kind), kind
@@ -160,7 +159,7 @@ def test_round_trip_reproduces_every_record(service, workbook_path, tmp_path):
 def test_import_recognises_each_sheet_by_its_header(workbook_path, tmp_path):
     copy = RegisterService.create(tmp_path / "guess.json", actor="tester")
     for sheet in ("Suppliers", "Interconnections", "Risks"):
-        report = import_file(copy, workbook_path, sheet=sheet)
+        report = copy.import_file(workbook_path, sheet=sheet)
         assert report.rejects == [], sheet
     assert copy.info().counts == {"suppliers": 3, "interconnections": 1, "risks": 6}
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from register.domain.models import ID_FIELDS, RecordKind
-from register.io.tabular import record_to_row
+from register.domain.tabular import record_to_row
 from register.io.workbook import RECOMPUTED_OF, SHEET_ORDER
 
 from export_register import AS_OF, HOSTILE, build_register

@@ -21,7 +21,7 @@ from import_fixtures import (
 )
 from register.domain.models import RecordKind
 from register.errors import ImportCancelled
-from register.io.importer import InvalidMapping, import_file, preview_import
+from register.errors import InvalidMapping
 from register.service import RegisterService
 
 
@@ -39,7 +39,7 @@ def _rejects_by_row(report) -> dict[int, object]:
 
 
 def test_spanish_workbook_with_title_rows(service: RegisterService, tmp_path: Path) -> None:
-    report = import_file(service, spanish_workbook(tmp_path / "proveedores.xlsx"))
+    report = service.import_file(spanish_workbook(tmp_path / "proveedores.xlsx"))
 
     assert report.kind is RecordKind.suppliers
     assert report.source["sheet"] == "Proveedores"
@@ -75,7 +75,7 @@ def test_spanish_workbook_with_title_rows(service: RegisterService, tmp_path: Pa
 
 
 def test_french_canadian_csv(service: RegisterService, tmp_path: Path) -> None:
-    report = import_file(service, french_csv(tmp_path / "fournisseurs.csv"))
+    report = service.import_file(french_csv(tmp_path / "fournisseurs.csv"))
 
     assert report.source["encoding"] == "cp1252" and report.source["delimiter"] == ";"
     stored = _suppliers(service)
@@ -97,7 +97,7 @@ def test_french_canadian_csv(service: RegisterService, tmp_path: Path) -> None:
 
 
 def test_english_csv_with_bom_and_month_first_dates(service: RegisterService, tmp_path: Path) -> None:
-    report = import_file(service, english_csv(tmp_path / "vendors.csv"))
+    report = service.import_file(english_csv(tmp_path / "vendors.csv"))
 
     assert report.source["encoding"] == "utf-8-sig"
     assert report.source["date_orders"] == {"Contract End": "month-first"}
@@ -123,28 +123,28 @@ def test_ambiguous_dates_need_an_order(service: RegisterService, tmp_path: Path)
     path.write_text("supplier_id,name,hq_country,category,tier,criticality,contract_end\n"
                     "A-1,Alpha,US,software,1,2,03/04/2027\nA-2,Beta,US,software,1,2,05/06/2027\n", encoding="utf-8")
 
-    report = import_file(service, path, dry_run=True)
+    report = service.import_file(path, dry_run=True)
     assert report.accepted == 0 and len(report.rejects) == 2
     assert "ambiguous" in report.rejects[0].reason and "--day-first" in report.rejects[0].reason
 
-    report = import_file(service, path, date_order="day-first")
+    report = service.import_file(path, date_order="day-first")
     assert report.accepted == 2
     assert _suppliers(service)["A-1"]["contract_end"] == "2027-04-03"
 
 
 def test_reimport_changes_nothing_and_edits_update_exactly(service: RegisterService, tmp_path: Path) -> None:
     path = spanish_workbook(tmp_path / "proveedores.xlsx")
-    import_file(service, path)
+    service.import_file(path)
     audit_before = len(service.audit_log())
 
-    again = import_file(service, path)
+    again = service.import_file(path)
     assert (again.created, again.updated, again.unchanged, again.written) == (0, 0, 4, False)
     assert len(service.audit_log()) == audit_before
 
     book = openpyxl.load_workbook(path)
     book["Proveedores"]["G6"] = 3  # MX-002 criticality 5 → 3
     book.save(path)
-    edited = import_file(service, path)
+    edited = service.import_file(path)
     assert (edited.created, edited.updated, edited.unchanged) == (0, 1, 3)
     # One supplier entry; the screening run that re-screens after every supplier import is its own entry.
     new_entries = [e for e in service.audit_log()[audit_before:] if e["kind"] == "suppliers"]
@@ -159,8 +159,8 @@ def test_map_overrides_fuzzy_headers_and_unknown_fields(service: RegisterService
         [["R-1", "Gamma", "Canada", "Software", 1, 2, "North"]],
     )
     with pytest.raises(Exception, match="no header row"):
-        import_file(service, path)
-    report = import_file(service, path, overrides={"Ref": "supplier_id", "Region": "-"})
+        service.import_file(path)
+    report = service.import_file(path, overrides={"Ref": "supplier_id", "Region": "-"})
     mapping = report.source["mapping"]
     assert mapping["Ref"] == {"field": "supplier_id", "confidence": 1.0, "how": "override"}
     assert mapping["Vendor Nmae"]["field"] == "name" and mapping["Vendor Nmae"]["how"] == "fuzzy"
@@ -169,18 +169,18 @@ def test_map_overrides_fuzzy_headers_and_unknown_fields(service: RegisterService
     assert report.source["unmapped"] == ["Region"]
     assert _suppliers(service)["R-1"]["criticality"] == 2
     with pytest.raises(InvalidMapping, match="not a field"):
-        import_file(service, path, RecordKind.suppliers, overrides={"Ref": "vendor_colour"})
+        service.import_file(path, RecordKind.suppliers, overrides={"Ref": "vendor_colour"})
 
 
 def test_saved_mapping_is_reused(service: RegisterService, tmp_path: Path) -> None:
     header = ["Ref", "Company", "Base", "Kind", "Level", "Importance"]
     first = simple_workbook(tmp_path / "november.xlsx", header, [["R-1", "Gamma", "Canada", "Software", 1, 2]])
     overrides = {"Ref": "supplier_id", "Base": "hq_country", "Kind": "category", "Level": "tier", "Importance": "criticality"}
-    report = import_file(service, first, overrides=overrides, save_mapping=True)
+    report = service.import_file(first, overrides=overrides, save_mapping=True)
     assert report.source["mapping_saved"] is True and report.accepted == 1
 
     second = simple_workbook(tmp_path / "december.xlsx", header, [["R-2", "Delta", "Mexique", "Logiciel", 2, 4]])
-    reused = import_file(service, second)
+    reused = service.import_file(second)
     assert reused.source["mapping_reused"] is True
     assert _suppliers(service)["R-2"]["hq_country"] == "MX"
     assert any(entry["kind"] == "mappings" for entry in service.audit_log())
@@ -190,9 +190,9 @@ def test_saved_mapping_is_reused(service: RegisterService, tmp_path: Path) -> No
 def test_strict_and_dry_run_write_nothing(service: RegisterService, tmp_path: Path) -> None:
     path = spanish_workbook(tmp_path / "proveedores.xlsx")
     before = service.content_hash()
-    strict = import_file(service, path, strict=True)
+    strict = service.import_file(path, strict=True)
     assert strict.rejects and not strict.written
-    dry = import_file(service, path, dry_run=True)
+    dry = service.import_file(path, dry_run=True)
     assert dry.created == 4 and not dry.written
     assert service.content_hash() == before
 
@@ -204,7 +204,7 @@ def test_rejects_workbook_keeps_original_columns_and_text(service: RegisterServi
                     "S-1,Good,US,software,1,3,,ok\n"
                     'S-2,"=HYPERLINK(""http://x"")",Atlantis,software,1,3,,=1+1\n', encoding="utf-8")
     out = tmp_path / "rejects.xlsx"
-    report = import_file(service, path, rejects_path=out)
+    report = service.import_file(path, rejects_path=out)
     assert [r.row for r in report.rejects] == [3]
     sheet = openpyxl.load_workbook(out).active
     rows = list(sheet.iter_rows(values_only=True))
@@ -213,14 +213,14 @@ def test_rejects_workbook_keeps_original_columns_and_text(service: RegisterServi
     assert rows[1][7] == "=1+1" and rows[1][8] == 3 and "unknown country 'Atlantis'" in rows[1][9]
     assert sheet["B2"].data_type == "s" and sheet["H2"].data_type == "s"
     # The rejects file is itself importable: the extra columns are ignored.
-    again = import_file(service, out, dry_run=True)
+    again = service.import_file(out, dry_run=True)
     assert again.source["unmapped"] == ["Source row", "Reject reason"]
 
 
 def test_progress_is_reported_and_cancel_writes_nothing(service: RegisterService, tmp_path: Path) -> None:
     path = simple_workbook(tmp_path / "many.xlsx", SUPPLIER_HEADER, supplier_rows(1200))
     seen: list[tuple[int, int | None]] = []
-    report = import_file(service, path, on_progress=lambda done, total: seen.append((done, total)))
+    report = service.import_file(path, on_progress=lambda done, total: seen.append((done, total)))
     assert report.created == 1200
     assert seen[-1] == (1200, 1200) and seen[0][0] < 1200
 
@@ -236,12 +236,12 @@ def test_progress_is_reported_and_cancel_writes_nothing(service: RegisterService
             cancel.set()
 
     with pytest.raises(ImportCancelled, match="nothing was written"):
-        import_file(service, changed, on_progress=stop_midway, cancel=cancel)
+        service.import_file(changed, on_progress=stop_midway, cancel=cancel)
     assert service.content_hash() == before
 
 
 def test_preview_shows_mapping_rows_and_rejects(service: RegisterService, tmp_path: Path) -> None:
-    preview = preview_import(service, spanish_workbook(tmp_path / "p.xlsx"), limit=5)
+    preview = service.preview_import(spanish_workbook(tmp_path / "p.xlsx"), limit=5)
     assert preview.kind is RecordKind.suppliers and preview.sheet == "Proveedores" and preview.header_row == 4
     assert preview.sheets == ["Instrucciones", "Proveedores"]
     assert preview.mapping["País sede"] == ("hq_country", 1.0)
@@ -256,17 +256,17 @@ def test_preview_shows_mapping_rows_and_rejects(service: RegisterService, tmp_pa
 def test_sheet_option_and_missing_sheet(service: RegisterService, tmp_path: Path) -> None:
     path = spanish_workbook(tmp_path / "p.xlsx")
     with pytest.raises(Exception, match="no sheet 'Nope'"):
-        import_file(service, path, sheet="Nope")
+        service.import_file(path, sheet="Nope")
     with pytest.raises(Exception, match="cannot find the table in sheet 'Instrucciones'"):
-        import_file(service, path, sheet="Instrucciones")
-    assert import_file(service, path, sheet="Proveedores").accepted == 4
+        service.import_file(path, sheet="Instrucciones")
+    assert service.import_file(path, sheet="Proveedores").accepted == 4
 
 
 def test_excel_serial_numbers_and_iso_text_dates(service: RegisterService, tmp_path: Path) -> None:
     path = tmp_path / "dates.csv"
     path.write_text("supplier_id,name,hq_country,category,tier,criticality,contract_end,next_review_on\n"
                     "D-1,Alpha,US,software,1,2,2027-03-31,46477\n", encoding="utf-8")
-    import_file(service, path)
+    service.import_file(path)
     stored = _suppliers(service)["D-1"]
     assert stored["contract_end"] == "2027-03-31"
     assert date.fromisoformat(stored["next_review_on"]) == date(2027, 3, 31)
@@ -276,11 +276,11 @@ def test_a_saved_mapping_can_be_forgotten(service: RegisterService, tmp_path: Pa
     path = simple_workbook(tmp_path / "m.xlsx", ["Ref", "Company", "Base", "Kind", "Level", "Importance"],
                            [["R-1", "Gamma", "Canada", "Software", 1, 2]])
     overrides = {"Ref": "supplier_id", "Base": "hq_country", "Kind": "category", "Level": "tier", "Importance": "criticality"}
-    report = import_file(service, path, overrides=overrides, save_mapping=True, dry_run=True)
+    report = service.import_file(path, overrides=overrides, save_mapping=True, dry_run=True)
     assert "mapping_saved" not in report.source and service.saved_mappings() == {}
-    import_file(service, path, overrides=overrides, save_mapping=True)
+    service.import_file(path, overrides=overrides, save_mapping=True)
     [fingerprint] = service.saved_mappings()
     assert service.saved_mappings()[fingerprint]["columns"]["ref"] == "supplier_id"
     assert service.forget_mapping(fingerprint) is True
     with pytest.raises(Exception, match="no header row"):
-        import_file(service, path)
+        service.import_file(path)

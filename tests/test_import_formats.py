@@ -10,13 +10,12 @@ import pytest
 
 from import_fixtures import spanish_workbook
 from register.domain.models import RecordKind
-from register.io.importer import import_file
 from register.service import RegisterService
 
 
 def _stored_after_import(tmp_path: Path, path: Path, name: str) -> tuple[dict, list[int]]:
     service = RegisterService.create(tmp_path / f"{name}.json", actor="tester")
-    report = import_file(service, path)
+    report = service.import_file(path)
     return service.stored(RecordKind.suppliers), sorted(r.row for r in report.rejects)
 
 

@@ -15,7 +15,6 @@ import pytest
 from import_fixtures import SUPPLIER_HEADER, rewrite_zip, simple_workbook, supplier_rows
 from register.errors import UnreadableFile
 from register.io import safety
-from register.io.importer import import_file
 from register.service import RegisterService
 
 REPO = Path(__file__).resolve().parents[1]
@@ -40,7 +39,7 @@ def _sheet_xml(workbook: Path) -> bytes:
 def _refused(service: RegisterService, path: Path, match: str) -> str:
     before = service.content_hash()
     with pytest.raises(UnreadableFile, match=match) as caught:
-        import_file(service, path)
+        service.import_file(path)
     assert "\n" not in str(caught.value)
     assert service.content_hash() == before
     return str(caught.value)
@@ -164,7 +163,7 @@ def _renamed_sheet(valid: Path, target: Path, new_name: str, sheet_xml: bytes) -
 
 def test_a_renamed_worksheet_is_still_read_and_still_checked(service: RegisterService, tmp_path: Path, valid: Path) -> None:
     renamed = _renamed_sheet(valid, tmp_path / "renamed.xlsx", "xl/worksheets/data.bin", _sheet_xml(valid))
-    assert import_file(service, renamed, dry_run=True).created == 3  # the reader follows the relationships
+    assert service.import_file(renamed, dry_run=True).created == 3  # the reader follows the relationships
     wide = _sheet_xml(valid).replace(b"</sheetData>", b'<row r="60000"><c r="ZZZ60000" t="inlineStr"><is><t>x</t></is></c></row></sheetData>')
     _refused(service, _renamed_sheet(valid, tmp_path / "wide.xlsx", "xl/worksheets/data.bin", wide), "more than 8,000,000 cells")
     entities = b'<!DOCTYPE x [<!ENTITY a "aaaa">]>' + _sheet_xml(valid).replace(b"Supplier 1<", b"&a;<")
@@ -181,7 +180,7 @@ def test_xml_in_utf16_is_refused(service: RegisterService, tmp_path: Path, valid
 
 def test_deep_but_narrow_sheet_is_allowed(service: RegisterService, tmp_path: Path, valid: Path) -> None:
     xml = _sheet_xml(valid).replace(b"</sheetData>", b'<row r="200000"><c r="A200000" t="inlineStr"><is><t>S-9999</t></is></c></row></sheetData>')
-    report = import_file(service, rewrite_zip(valid, tmp_path / "deep.xlsx", {SHEET: xml}), dry_run=True)
+    report = service.import_file(rewrite_zip(valid, tmp_path / "deep.xlsx", {SHEET: xml}), dry_run=True)
     assert report.created == 3 and [r.row for r in report.rejects] == [200000]
 
 
@@ -235,7 +234,7 @@ def test_absurdly_wide_header_rows_stay_fast(service: RegisterService, tmp_path:
     path = tmp_path / "wide.csv"
     path.write_text(header + "\n" + rows + "\n", encoding="utf-8")
     started = time.monotonic()
-    report = import_file(service, path, dry_run=True)
+    report = service.import_file(path, dry_run=True)
     assert time.monotonic() - started < 10
     assert report.total == 30 and len(report.source["unmapped"]) == 510
 

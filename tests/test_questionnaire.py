@@ -18,7 +18,6 @@ from register.cli import cli
 from register.domain.models import RecordKind
 from register.domain.reviews import Rating
 from register.errors import RegisterError, UnreadableFile
-from register.io.questionnaire import import_questionnaire, write_questionnaire
 from register.service import RegisterService
 
 TODAY = datetime(2026, 3, 2, 9, 30, tzinfo=timezone.utc)
@@ -46,7 +45,7 @@ def service(tmp_path) -> RegisterService:
 @pytest.fixture
 def spanish(service, tmp_path) -> Path:
     path = tmp_path / "cuestionario.xlsx"
-    write_questionnaire(service, path, "SUP-7", "es")
+    service.write_questionnaire(path, "SUP-7", "es")
     return path
 
 
@@ -116,7 +115,7 @@ def _rows_by_id(path: Path) -> dict[str, int]:
 
 
 def _check_import(service: RegisterService, filled: Path, expected: dict[str, object]) -> None:
-    report = import_questionnaire(service, filled, "SUP-7", reviewer="María")
+    report = service.import_questionnaire(filled, "SUP-7", reviewer="María")
     rows = _rows_by_id(filled)
     rejected = {cid: reason for cid, reason in expected.items() if not isinstance(reason, Rating)}
     assert report.total == len(expected)
@@ -204,12 +203,12 @@ def test_questionnaire_for_another_supplier_is_refused(service, spanish):
     service.save(RecordKind.suppliers, {"supplier_id": "SUP-8", "name": "Otro", "hq_country": "MX",
                                         "category": "telecom_equipment", "tier": 2, "criticality": 2})
     with pytest.raises(RegisterError, match="prepared for supplier SUP-7"):
-        import_questionnaire(service, spanish, "SUP-8")
+        service.import_questionnaire(spanish, "SUP-8")
     assert service.reviews() == []
 
 
 def test_an_unanswered_questionnaire_records_nothing(service, spanish):
-    report = import_questionnaire(service, spanish, "SUP-7")
+    report = service.import_questionnaire(spanish, "SUP-7")
     assert report.accepted == 0 and report.rejected == report.total and not report.written
     assert all(r.reason == "unanswered" for r in report.rejects) and service.reviews() == []
 
@@ -218,13 +217,13 @@ def test_files_that_are_not_questionnaires(service, tmp_path):
     text = tmp_path / "notes.xlsx"
     text.write_text("not a workbook")
     with pytest.raises(UnreadableFile, match="not a workbook"):
-        import_questionnaire(service, text, "SUP-7")
+        service.import_questionnaire(text, "SUP-7")
     other = tmp_path / "other.xlsx"
     book = openpyxl.Workbook()
     book.active.append(["supplier_id", "name"])
     book.save(other)
     with pytest.raises(UnreadableFile, match="not a questionnaire"):
-        import_questionnaire(service, other, "SUP-7")
+        service.import_questionnaire(other, "SUP-7")
     huge = tmp_path / "huge.xlsx"
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Questionnaire")
@@ -233,7 +232,7 @@ def test_files_that_are_not_questionnaires(service, tmp_path):
         sheet.append(["GOV-01", "Met"])
     book.save(huge)
     with pytest.raises(UnreadableFile, match="more than 2000 rows"):
-        import_questionnaire(service, huge, "SUP-7")
+        service.import_questionnaire(huge, "SUP-7")
 
 
 def test_a_questionnaire_declaring_xml_entities_is_refused_before_it_is_parsed(service, spanish, tmp_path):
@@ -245,7 +244,7 @@ def test_a_questionnaire_declaring_xml_entities_is_refused_before_it_is_parsed(s
                 data = b'<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>' + data
             target.writestr(entry, data)
     with pytest.raises(UnreadableFile, match="declares XML entities"):
-        import_questionnaire(service, hostile, "SUP-7")
+        service.import_questionnaire(hostile, "SUP-7")
 
 
 def test_rows_naming_unknown_or_inapplicable_criteria_are_rejected(service, tmp_path):
@@ -255,7 +254,7 @@ def test_rows_naming_unknown_or_inapplicable_criteria_are_rejected(service, tmp_
     for row in (["GOV-01", "Conforme", "politique v3"], ["SEAL-99", "Conforme"], ["GOV-01", "Non conforme"], [None, "Conforme"], ["gov-02", "oui"]):
         book.active.append(row)
     book.save(path)
-    report = import_questionnaire(service, path, "SUP-7")
+    report = service.import_questionnaire(path, "SUP-7")
     assert [(r.row, r.reason) for r in report.rejects] == [
         (3, "SEAL-99 is not a criterion that applies to supplier SUP-7"),
         (4, "duplicate criterion: GOV-01 already answered in row 2"),

@@ -8,7 +8,7 @@ their annual_spend summed per currency; each tie's ict_suppliers were checked ag
 
 import pytest
 
-from register.demo import build_demo
+from register.service.demo import build_demo
 
 EXTRA_HEMISPHERIC = [
     "SUP-007", "SUP-010", "SUP-012", "SUP-015", "SUP-022", "SUP-024", "SUP-034", "SUP-035", "SUP-036", "SUP-037",

@@ -10,7 +10,8 @@ from textual.widgets import Input, Label, OptionList, Select, Static
 
 from register.domain.models import RecordKind
 from register.service import RegisterService
-from register.tui.flags import partner_standings
+from register.domain.dashboard import partner_standings
+from register.domain.partners import statement_of_application
 from register.tui.screens.partners import StatementScreen
 from register.tui.screens.prompt import PromptScreen
 from register.tui.screens.record import RecordScreen
@@ -53,15 +54,15 @@ async def _open_supplier(pilot, record_id: str) -> RecordScreen:
     return app.screen
 
 
-def test_partner_standings_from_stored_records_match_the_statement_of_application(register_path: Path) -> None:
+def test_partner_standings_from_stored_records_match_the_rules_applied_to_models(register_path: Path) -> None:
     service = RegisterService.open(register_path)
-    cheap = partner_standings(service.stored(RecordKind.suppliers), service.stored(RecordKind.risks), service.method,
+    cheap = partner_standings(service.stored(RecordKind.suppliers), service.risk_standings(), service.method,
                               service.today())
-    statement = {row["supplier_id"]: row for row in service.statement_of_application()}
-    assert {sid: s.as_dict() | {"name": statement[sid]["name"]} for sid, s in cheap.items()} == {
-        sid: {k: v for k, v in row.items() if k not in ("certifications", "partner_evidence")} for sid, row in statement.items()
-    }
+    full = statement_of_application(service.records(RecordKind.suppliers), service.records(RecordKind.risks),
+                                    service.method, service.today())
+    assert {sid: s.as_dict() for sid, s in cheap.items()} == {s.supplier_id: s.as_dict() for s in full}
     assert {s.status.value for s in cheap.values()} >= {"exempt", "missing", "review_overdue"}
+    assert service.partner_standings() == cheap
 
 
 @pilot_test

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any, Iterable, Mapping, Sequence
 
+from register.domain.dashboard import spend_by_currency
 from register.domain.models import Interconnection, Supplier
 from register.domain.screening import DISMISSED
 
@@ -20,11 +21,9 @@ def _share(part: float, whole: float) -> float | None:
 
 
 def _spend_by_currency(suppliers: Iterable[Supplier]) -> dict[str, float]:
-    totals: dict[str, float] = defaultdict(float)
-    for supplier in suppliers:
-        if supplier.annual_spend is not None:
-            totals[supplier.currency] += supplier.annual_spend
-    return dict(sorted(totals.items()))
+    """Summed spend per currency in which at least one supplier states a spend."""
+    figures = spend_by_currency((s.currency, s.annual_spend) for s in suppliers)
+    return {currency: f.spend for currency, f in figures.items() if f.suppliers > f.without_spend}
 
 
 def extra_hemispheric_share(suppliers: Sequence[Supplier]) -> dict[str, Any]:

@@ -116,3 +116,8 @@ def country_name(code: str) -> str:
 
 def in_americas(code: str) -> bool:
     return code in AMERICAS
+
+
+def outside_the_americas(hq_country: str, parent_country: str | None) -> bool:
+    """HQ or ultimate parent (the HQ when none is named) outside the Americas (UN M49 region 019)."""
+    return not in_americas(hq_country) or not in_americas(parent_country or hq_country)

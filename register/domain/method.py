@@ -81,6 +81,9 @@ class Method(BaseModel):
     def band_rank(self, band_id: str) -> int:
         return [b.id for b in self.bands].index(band_id)
 
+    def has_band(self, band_id: str) -> bool:
+        return any(band.id == band_id for band in self.bands)
+
 
 DEFAULT_METHOD = Method(
     method_version="ORG-28001-1.0",

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from register.domain.geography import in_americas, parse_country
+from register.domain.geography import outside_the_americas, parse_country
 from register.domain.labels import (
     Category,
     InterconnectionType,
@@ -138,7 +138,7 @@ class Supplier(_Record):
     @property
     def extra_hemispheric(self) -> bool:
         """HQ or ultimate parent outside the Americas (UN M49 region 019)."""
-        return not in_americas(self.hq_country) or not in_americas(self.parent_country or self.hq_country)
+        return outside_the_americas(self.hq_country, self.parent_country)
 
 
 class Interconnection(_Record):

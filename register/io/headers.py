@@ -21,7 +21,7 @@ from rapidfuzz import fuzz, process
 from register.domain.method import Method
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.text import fold
-from register.io.tabular import CONSEQUENCE_PREFIX, input_columns
+from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns
 
 FUZZY_CUTOFF = 86.0
 # Longer cells are sentences or data, never headers; matching them would only cost time.

@@ -5,30 +5,33 @@ The workbook has an instructions sheet, a question sheet with one row per applic
 the four ratings in the workbook's language) and a hidden sheet naming the supplier and the
 catalogue version. Every text cell is written as a string, never as a formula. Reading accepts
 answers typed in English, Spanish or French and reports each unusable row with its reason.
+
+File format only: the questions come in as a plain `QuestionnaireForm`, the answers go out as
+plain `QuestionnaireAnswers`; register.service.questionnaires records them as a review.
 """
 
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from register.domain.labels import LANGUAGES
-from register.domain.models import RecordKind
-from register.domain.reviews import Rating, overall_conformance, parse_rating, rating_label
+from register.domain.reviews import Rating, parse_rating, rating_label
+from register.domain.rows import Reject
 from register.domain.text import fold
 from register.errors import RegisterError, UnreadableFile
 from register.io.reading import Workbook, open_workbook
 from register.io.safety import FileFormat
-from register.service import Reject, RegisterService
+from register.io.xlsx import write_text
 
 META_SHEET = "_register"
 # A questionnaire holds one row per criterion; anything far larger is not one of ours.
 MAX_ROWS = 2_000
 MAX_UNPACKED_BYTES = 32 * 1024 * 1024
 FIELD_MAX_CHARS = 2_000
-_FORMULA_STARTS = ("=", "+", "-", "@")
 
 COLUMNS = ("criterion_id", "category", "requirement", "criterion", "answer", "evidence", "comment")
 ANSWER_COLUMNS = ("answer", "evidence", "comment")
@@ -87,31 +90,45 @@ INSTRUCTIONS = {
 }
 
 
-def _check_language(lang: str) -> None:
+def check_language(lang: str) -> None:
     if lang not in LANGUAGES:
         raise RegisterError(f"unknown language {lang!r}: use one of {', '.join(LANGUAGES)}")
 
 
+@dataclass(frozen=True)
+class Question:
+    criterion_id: str
+    category: str  # the category's label in the workbook's language
+    requirement: str  # "must" or "should"
+    text: str  # the criterion in the workbook's language
+
+
+@dataclass(frozen=True)
+class QuestionnaireForm:
+    """Everything a questionnaire workbook shows, in one language."""
+
+    supplier_id: str
+    supplier_name: str
+    catalogue_title: str
+    catalogue_version: str
+    prepared_on: date
+    lang: str
+    questions: list[Question]
+
+
 def _text(sheet: Any, row: int, column: int, value: str) -> Any:
-    """A cell holding `value` as text: never a formula, whatever it starts with."""
-    cell = sheet.cell(row=row, column=column, value=value)
-    cell.data_type = "s"
-    if value.startswith(_FORMULA_STARTS):
-        cell.quotePrefix = True
-    return cell
+    return write_text(sheet, row, column, value)
 
 
-def write_questionnaire(service: RegisterService, path: Path, supplier_id: str, lang: str = "en") -> int:
-    """Write the questionnaire for one supplier; returns the number of criteria in it."""
+def write_questionnaire(path: Path, form: QuestionnaireForm) -> int:
+    """Write the questionnaire workbook; returns the number of criteria in it."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, Protection
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    _check_language(lang)
-    supplier = service.get(RecordKind.suppliers, supplier_id)
-    criteria = service.applicable_criteria("supplier", supplier_id)
-    catalogue = service.catalogue
+    lang = form.lang
+    check_language(lang)
     answers = [rating_label(r, lang) for r in Rating]
     words = INSTRUCTIONS[lang]
     questions_title = SHEET_TITLES["questions"][lang]
@@ -121,9 +138,9 @@ def write_questionnaire(service: RegisterService, path: Path, supplier_id: str, 
     intro.title = SHEET_TITLES["instructions"][lang]
     _text(intro, 1, 1, words["title"]).font = Font(bold=True, size=14)
     details = (
-        (words["supplier"], f"{supplier.name} ({supplier.supplier_id})"),
-        (words["catalogue"], f"{catalogue.title} — {catalogue.catalogue_version}"),
-        (words["prepared"], service.today().isoformat()),
+        (words["supplier"], f"{form.supplier_name} ({form.supplier_id})"),
+        (words["catalogue"], f"{form.catalogue_title} — {form.catalogue_version}"),
+        (words["prepared"], form.prepared_on.isoformat()),
     )
     for offset, (label, value) in enumerate(details, start=3):
         _text(intro, offset, 1, label).font = Font(bold=True)
@@ -141,19 +158,19 @@ def write_questionnaire(service: RegisterService, path: Path, supplier_id: str, 
         sheet.column_dimensions[get_column_letter(column)].width = WIDTHS[name]
     wrap = Alignment(wrap_text=True, vertical="top")
     editable = Protection(locked=False)
-    for row, criterion in enumerate(criteria, start=2):
+    for row, question in enumerate(form.questions, start=2):
         values = {
-            "criterion_id": criterion.id,
-            "category": catalogue.category(criterion.category).labels.get(lang),
-            "requirement": REQUIREMENT_LABELS[criterion.requirement][lang],
-            "criterion": criterion.text.get(lang),
+            "criterion_id": question.criterion_id,
+            "category": question.category,
+            "requirement": REQUIREMENT_LABELS[question.requirement][lang],
+            "criterion": question.text,
         }
         for column, name in enumerate(COLUMNS, start=1):
             cell = _text(sheet, row, column, values[name]) if name in values else sheet.cell(row=row, column=column)
             cell.alignment = wrap
             if name in ANSWER_COLUMNS:
                 cell.protection = editable
-    last = len(criteria) + 1
+    last = len(form.questions) + 1
     answer_letter = get_column_letter(COLUMNS.index("answer") + 1)
     validation = DataValidation(
         type="list", formula1='"' + ",".join(answers) + '"', allow_blank=True,
@@ -170,7 +187,7 @@ def write_questionnaire(service: RegisterService, path: Path, supplier_id: str, 
 
     meta = book.create_sheet(META_SHEET)
     for row, (key, value) in enumerate(
-        (("supplier_id", supplier.supplier_id), ("catalogue_version", catalogue.catalogue_version), ("lang", lang)), start=1
+        (("supplier_id", form.supplier_id), ("catalogue_version", form.catalogue_version), ("lang", lang)), start=1
     ):
         _text(meta, row, 1, key)
         _text(meta, row, 2, value)
@@ -179,37 +196,19 @@ def write_questionnaire(service: RegisterService, path: Path, supplier_id: str, 
     book.active = 1
     path.parent.mkdir(parents=True, exist_ok=True)
     book.save(path)
-    return len(criteria)
+    return len(form.questions)
 
 
 @dataclass
-class QuestionnaireReport:
-    """The shape of an import report (total, accepted, rejected, rejects per row) for one review."""
+class QuestionnaireAnswers:
+    """What a filled-in questionnaire says: the usable answers, and every row that was not."""
 
     supplier_id: str
+    prepared_for: str | None = None  # the supplier the hidden sheet names, if it is there
     total: int = 0
     accepted: int = 0
+    answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # criterion id → {rating, evidence, note}
     rejects: list[Reject] = field(default_factory=list)
-    outcome: str = "created"  # "created" or "unchanged", from RegisterService.record_review
-    written: bool = False
-    review_id: str | None = None
-    review_status: str | None = None
-    missing: list[str] = field(default_factory=list)
-    conformance: dict[str, Any] | None = None
-
-    @property
-    def rejected(self) -> int:
-        return len(self.rejects)
-
-    def as_dict(self) -> dict[str, Any]:
-        created = self.accepted if self.outcome == "created" and self.review_id else 0
-        return {
-            "kind": "review", "total": self.total, "accepted": self.accepted, "rejected": self.rejected,
-            "created": created, "updated": 0, "unchanged": self.accepted - created, "written": self.written,
-            "rejects": [r.as_dict() for r in self.rejects],
-            "supplier_id": self.supplier_id, "review_id": self.review_id, "review_status": self.review_status,
-            "missing_criteria": self.missing, "conformance": self.conformance,
-        }
 
 
 def _blank(value: Any) -> bool:
@@ -272,17 +271,13 @@ def _metadata(book: Workbook) -> dict[str, str]:
     return {_cell_text(row[0]): _cell_text(row[1]) for row in rows if len(row) >= 2 and not _blank(row[0])}
 
 
-def import_questionnaire(
-    service: RegisterService, path: Path, supplier_id: str, *, reviewer: str | None = None, dry_run: bool = False,
-) -> QuestionnaireReport:
-    """Read a filled-in questionnaire and record it as a review of `supplier_id`.
+def read_questionnaire(path: Path, supplier_id: str, applicable: set[str]) -> QuestionnaireAnswers:
+    """Read a filled-in questionnaire of `supplier_id`, whose applicable criteria are `applicable`.
 
     Blank rows are skipped; unanswered rows, unreadable answers and rows naming unknown or
-    inapplicable criteria are rejected with their reason. The accepted answers are recorded as
-    one review (in progress until every applicable criterion is rated); nothing is written when
-    no row is accepted or with `dry_run`.
+    inapplicable criteria are rejected with their reason (evidence and comments of unusable
+    answers are kept, unrated). A workbook prepared for another supplier is refused.
     """
-    applicable = {c.id for c in service.applicable_criteria("supplier", supplier_id)}
     book = _open_workbook(path)
     try:
         meta = _metadata(book)
@@ -290,25 +285,17 @@ def import_questionnaire(
         if prepared_for and prepared_for != supplier_id:
             raise RegisterError(f"{path.name} was prepared for supplier {prepared_for}, not {supplier_id}; nothing was imported")
         sheet_name, positions, headers = _question_sheet(book, path)
-        report = QuestionnaireReport(supplier_id)
+        found = QuestionnaireAnswers(supplier_id, prepared_for=prepared_for or None)
         lang = meta.get("lang") if meta.get("lang") in LANGUAGES else "en"
-        answers = _read_answers(sheet_name, book.sheet(sheet_name).rows, positions, headers, applicable, report, lang)
+        found.answers = _read_answers(sheet_name, book.sheet(sheet_name).rows, positions, headers, applicable, found, lang)
     finally:
         book.close()
-    report.missing = sorted(applicable - set(answers) - {r.id for r in report.rejects})
-    if report.accepted:
-        outcome, review = service.record_review(
-            "supplier", supplier_id, answers, reviewer=reviewer, source=path.name, dry_run=dry_run,
-        )
-        report.outcome, report.review_id, report.review_status = outcome, review.review_id, review.status
-        report.written = outcome == "created" and not dry_run
-        report.conformance = overall_conformance(review).as_dict()
-    return report
+    return found
 
 
 def _read_answers(
     sheet: str, rows: list[list[Any]], positions: dict[str, int], headers: list[str], applicable: set[str],
-    report: QuestionnaireReport, lang: str,
+    report: QuestionnaireAnswers, lang: str,
 ) -> dict[str, dict[str, Any]]:
     width = max(positions.values()) + 1
     answers: dict[str, dict[str, Any]] = {}

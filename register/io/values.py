@@ -20,7 +20,7 @@ from typing import Any, Callable, Iterable
 
 from register.domain.method import Method
 from register.domain.models import MODELS, RecordKind
-from register.io.tabular import CONSEQUENCE_PREFIX, input_columns
+from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns
 
 
 class DateOrder(StrEnum):

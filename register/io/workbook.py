@@ -7,21 +7,23 @@ of register/io/tabular.py in row 1, so `register import` reads them back as the 
 
 Everything is streamed (openpyxl write-only), written to a temporary file beside the target
 and renamed into place, and stamped with the as-of date instead of the wall clock, so the same
-register and as-of date always give the same bytes.
+register and as-of date always give the same bytes. What to write comes in as one plain
+`ExportData` (built by register.service.exporting), whose record rows are produced one at a
+time as the sheets are written.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import heapq
+import itertools
 import os
 import tempfile
 import threading
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 import orjson
 from openpyxl import Workbook
@@ -29,11 +31,12 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
+from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISKS, RiskTally, spend_by_currency
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
-from register.domain.scoring import band_for, countermeasure_counts, review_due
+from register.domain.scoring import band_for, countermeasure_counts
+from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.errors import ExportCancelled, RegisterError
-from register.io.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.io.xlsx import (
     BOLD,
     DATE_FORMAT,
@@ -47,9 +50,6 @@ from register.io.xlsx import (
     save_reproducibly,
 )
 
-if TYPE_CHECKING:
-    from register.service import RegisterInfo, RegisterService
-
 SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES = (
     "Summary", "Method", "Risks", "Suppliers", "Interconnections", "Heat map", "Reviews", "Audit trail",
     "Countermeasures",
@@ -57,8 +57,6 @@ SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TR
 STATEMENT_OF_APPLICATION, PARTNER_REVIEWS = "Statement of Application", "Partner reviews"
 SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES,
                STATEMENT_OF_APPLICATION, PARTNER_REVIEWS)
-TOP_RISKS = 10
-DUE_SOON_DAYS = 30
 PROGRESS_EVERY = 1000
 
 # Band colours by id; a method with other band ids gets colours by severity rank.
@@ -109,32 +107,53 @@ class ExportResult:
         return {"path": str(self.path), "sheets": dict(self.sheets), "bytes": self.bytes, "sha256": self.sha256}
 
 
+@dataclass(frozen=True)
+class RegisterFacts:
+    """The register as a whole, as the Summary sheet and the document properties state it."""
+
+    name: str
+    scope: str
+    schema_version: int
+    method_version: str
+    counts: dict[str, int]
+    content_hash: str
+    audit_head: str
+    audit_entries: int
+
+
 @dataclass
-class RiskFacts:
-    """What the Summary, Heat map and Reviews sheets need, gathered in the one pass over risks."""
+class ExportData:
+    """Everything the workbook shows. The callables produce their rows when the sheet that
+    shows them is written, one row at a time, so a register of any size streams through."""
 
-    inherent_bands: Counter[str] = field(default_factory=Counter)
-    residual_bands: Counter[str] = field(default_factory=Counter)
-    closed: int = 0
-    top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
-    inherent_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
-    residual_grid: Counter[tuple[int, int]] = field(default_factory=Counter)
-    # (order, review due, state) per risk on the Reviews sheet, whose rows are read again when
-    # written: a register whose every review is overdue must not hold every risk in memory.
-    reviews: list[tuple[tuple[int, dt.date, str], dt.date | None, str]] = field(default_factory=list)
-
-
-@dataclass
-class ExportContext:
-    service: RegisterService
-    info: RegisterInfo
+    register: RegisterFacts
     method: Method
     as_of: dt.date
     preparer: str
-    subject_names: dict[tuple[str, str], str]
-    suppliers: list[dict[str, Any]]
-    interconnections: list[dict[str, Any]]
-    facts: RiskFacts = field(default_factory=RiskFacts)
+    subject_names: dict[tuple[str, str], str]  # (subject type, id) → name
+    tally: RiskTally  # band counts, heat map, reviews due and top risks of the risks not closed
+    risks: Callable[[], Iterator[dict[str, Any]]]  # stored risks in id order
+    risk: Callable[[str], dict[str, Any]]  # one stored risk by id
+    suppliers: Callable[[], Iterator[dict[str, Any]]]  # listing rows in id order
+    interconnections: Callable[[], Iterator[dict[str, Any]]]
+    statement_of_application: Callable[[], Iterator[dict[str, Any]]]
+    partner_reviews: list[dict[str, Any]]
+    audit_entries: Callable[[], Iterator[dict[str, Any]]]
+
+
+@dataclass
+class SupplierFigures:
+    """What the Summary sheet says of the suppliers, gathered while their sheet is written."""
+
+    partner_statuses: Counter[str] = field(default_factory=Counter)
+    hit_statuses: Counter[str] = field(default_factory=Counter)
+    extra_hemispheric_spend: list[tuple[str, float | None]] = field(default_factory=list)
+
+    def add(self, supplier: dict[str, Any]) -> None:
+        self.partner_statuses[supplier.get("partner_status")] += 1
+        self.hit_statuses.update(hit.get("status") for hit in supplier.get("screening") or [])
+        if supplier.get("extra_hemispheric"):
+            self.extra_hemispheric_spend.append((supplier.get("currency") or "", supplier.get("annual_spend")))
 
 
 @dataclass(frozen=True)
@@ -164,51 +183,42 @@ class _Progress:
 
 
 def export_workbook(
-    service: RegisterService, out: Path, *, as_of: dt.date | None = None, preparer: str | None = None,
-    on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    data: ExportData, out: Path, *, on_progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> ExportResult:
+    """Write the workbook to `out` (atomically; nothing is left behind on failure).
+
+    `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
+    export with ExportCancelled."""
     out = Path(out)
     _check_target(out)
-    as_of = as_of or service.today()
-    info = service.info()
-    suppliers = service.listing(RecordKind.suppliers, as_of)
-    interconnections = service.listing(RecordKind.interconnections, as_of)
-    supplier_names = {s["supplier_id"]: s["name"] for s in suppliers}
-    context = ExportContext(
-        service=service, info=info, method=service.method, as_of=as_of, preparer=preparer or service.actor,
-        subject_names={
-            **{("supplier", supplier_id): name for supplier_id, name in supplier_names.items()},
-            **{("interconnection", i["interconnection_id"]): i["name"] for i in interconnections},
-        },
-        suppliers=suppliers, interconnections=interconnections,
-    )
-    for tie in interconnections:
-        tie["ict_supplier_names"] = "; ".join(supplier_names.get(sid, sid) for sid in tie.get("ict_suppliers", [])) or None
-    progress = _Progress(sum(info.counts.values()) + info.audit_entries, on_progress, cancel)
+    facts = data.register
+    progress = _Progress(sum(facts.counts.values()) + facts.audit_entries, on_progress, cancel)
     book = Workbook(write_only=True)
     book.calculation.fullCalcOnLoad = True  # no cached results are stored: compute on open
-    _describe(book, context)
+    _describe(book, data)
     sheets = {title: SheetWriter.create(book, title) for title in SHEET_ORDER}
     try:
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
         raise RegisterError(f"cannot write {out}: {exc.strerror or exc}") from None
     os.close(handle)
+    suppliers = SupplierFigures()
     try:
-        _write_method(sheets[METHOD], context, book)
-        _write_risks(sheets[RISKS], sheets[COUNTERMEASURES], context, progress)
-        _write_records(sheets[SUPPLIERS], RecordKind.suppliers, context.suppliers, context, progress)
-        _write_records(sheets[INTERCONNECTIONS], RecordKind.interconnections, context.interconnections, context, progress)
-        _write_heat_map(sheets[HEAT_MAP], context)
-        _write_reviews(sheets[REVIEWS], context)
-        _write_audit_trail(sheets[AUDIT_TRAIL], service.audit_entries(), progress)
-        _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], context)
-        _write_partner_reviews(sheets[PARTNER_REVIEWS], service.conformance_table())
-        _write_summary(sheets[SUMMARY], summary_sections(context))
+        _write_method(sheets[METHOD], data, book)
+        _write_risks(sheets[RISKS], sheets[COUNTERMEASURES], data, progress)
+        _write_records(sheets[SUPPLIERS], RecordKind.suppliers, _gathered(data.suppliers(), suppliers), data, progress)
+        _write_records(sheets[INTERCONNECTIONS], RecordKind.interconnections, _with_supplier_names(data), data, progress)
+        _write_heat_map(sheets[HEAT_MAP], data)
+        _write_reviews(sheets[REVIEWS], data)
+        _write_audit_trail(sheets[AUDIT_TRAIL], data.audit_entries(), progress)
+        _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], data)
+        _write_partner_reviews(sheets[PARTNER_REVIEWS], data.partner_reviews)
+        _write_summary(sheets[SUMMARY], summary_sections(data, suppliers))
         for sheet in sheets.values():
             sheet.finish()
         progress.check()
-        save_reproducibly(book, temporary, dt.datetime.combine(as_of, dt.time()))
+        save_reproducibly(book, temporary, dt.datetime.combine(data.as_of, dt.time()))
         digest, size = _digest(temporary)
         os.replace(temporary, out)
     except OSError as exc:
@@ -223,6 +233,20 @@ def export_workbook(
         on_progress(progress.total, progress.total)
     rows = {title: sheet.rows_written - (sheet.header_row or 0) for title, sheet in sheets.items()}
     return ExportResult(path=out.resolve(), sheets=rows, bytes=size, sha256=digest)
+
+
+def _gathered(rows: Iterator[dict[str, Any]], figures: SupplierFigures) -> Iterator[dict[str, Any]]:
+    for row in rows:
+        figures.add(row)
+        yield row
+
+
+def _with_supplier_names(data: ExportData) -> Iterator[dict[str, Any]]:
+    """Interconnection rows with the names of the ICT suppliers they depend on."""
+    for tie in data.interconnections():
+        names = [data.subject_names.get(("supplier", sid), sid) for sid in tie.get("ict_suppliers", [])]
+        tie["ict_supplier_names"] = "; ".join(names) or None
+        yield tie
 
 
 def _check_target(out: Path) -> None:
@@ -245,15 +269,15 @@ def _digest(path: str) -> tuple[str, int]:
     return sha.hexdigest(), size
 
 
-def _describe(book: Workbook, context: ExportContext) -> None:
+def _describe(book: Workbook, data: ExportData) -> None:
     props = book.properties
-    props.title = f"Risk register — {context.info.name}"
-    props.subject = f"Auditor workbook as of {context.as_of.isoformat()}"
-    props.creator = context.preparer
-    props.lastModifiedBy = context.preparer
+    props.title = f"Risk register — {data.register.name}"
+    props.subject = f"Auditor workbook as of {data.as_of.isoformat()}"
+    props.creator = data.preparer
+    props.lastModifiedBy = data.preparer
     props.description = (
-        f"Register content SHA-256 {context.info.content_hash}; audit chain head {context.info.audit_head}; "
-        f"method {context.info.method_version}"
+        f"Register content SHA-256 {data.register.content_hash}; audit chain head {data.register.audit_head}; "
+        f"method {data.register.method_version}"
     )
     props.keywords = "risk register; ISO 28001; audit"
 
@@ -297,8 +321,8 @@ def _section(sheet: SheetWriter, title: str, header: Iterable[str] | None = None
         sheet.append_styled(list(header), font=BOLD)
 
 
-def _write_method(sheet: SheetWriter, context: ExportContext, book: Workbook) -> None:
-    method = context.method
+def _write_method(sheet: SheetWriter, data: ExportData, book: Workbook) -> None:
+    method = data.method
     sheet.titled("Scoring method — everything needed to recompute every score", (30, 22, 60, 28, 28, 28, 28, 28))
     sheet.append(["method_version", method.method_version])
     _define(book, NAME_METHOD_VERSION, sheet.reference(1, sheet.next_row - 1))
@@ -367,8 +391,8 @@ def band_formula(score: str, consequence: str) -> str:
 
 
 # --- Risks and Countermeasures -------------------------------------------------------------
-def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: ExportContext, progress: _Progress) -> None:
-    method = context.method
+def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, export: ExportData, progress: _Progress) -> None:
+    method = export.method
     inputs = input_columns(RecordKind.risks, method)
     dates = _date_fields(RecordKind.risks)
     headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED]
@@ -378,11 +402,8 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: Expor
     categories = [CONSEQUENCE_PREFIX + cid for cid in method.category_ids]
     formulas = _risk_formulas(letter, categories)
     counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
-    facts = context.facts
-
-    risks = context.service.stored(RecordKind.risks)
-    for risk_id in sorted(risks):  # by id, each record read as it is written: never all at once
-        data = risks[risk_id]
+    for data in export.risks():  # by id, each record read as it is written: never all at once
+        risk_id = data["risk_id"]
         row_number = sheet.next_row
         first_measure = measures_sheet.next_row
         for number, measure in enumerate(data.get("countermeasures") or [], start=1):
@@ -397,7 +418,7 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: Expor
         last_measure = measures_sheet.next_row - 1
         flat = record_to_row(RecordKind.risks, data, method)
         values = [_as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in inputs]
-        values.append(context.subject_names.get((data["subject_type"], data["subject_id"])))
+        values.append(export.subject_names.get((data["subject_type"], data["subject_id"])))
         values.append(max(data["consequences"].values()))
         values.extend(data.get(name) for name in RISK_DERIVED[2:])
         for factor in ("L", "C"):
@@ -409,7 +430,6 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, context: Expor
                 values.append(0)
         values.extend(Formula(template.format(r=row_number)) for template in formulas)
         sheet.append(values)
-        _gather(facts, data, context)
         progress.step()
 
     last = sheet.next_row - 1
@@ -441,63 +461,20 @@ def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
 
 
 
-def _gather(facts: RiskFacts, data: dict[str, Any], context: ExportContext) -> None:
-    if data.get("status") == "closed":
-        facts.closed += 1
-        return
-    likelihood, consequence = data["likelihood"], max(data["consequences"].values())
-    facts.inherent_bands[data.get("inherent_band")] += 1
-    facts.residual_bands[data.get("residual_band")] += 1
-    facts.inherent_grid[(likelihood, consequence)] += 1
-    if data.get("residual_likelihood") is not None:
-        facts.residual_grid[(data["residual_likelihood"], data["residual_consequence"])] += 1
-    key = (data.get("residual_score") or 0, data.get("inherent_score") or 0, _Descending(data["risk_id"]))
-    if len(facts.top) < TOP_RISKS:
-        heapq.heappush(facts.top, (key, data))
-    elif key > facts.top[0][0]:
-        heapq.heapreplace(facts.top, (key, data))
-    due = _review_due(data, context.method)
-    if due is None:
-        facts.reviews.append(((2, dt.date.max, data["risk_id"]), None, "no review date"))
-    elif due < context.as_of:
-        facts.reviews.append(((0, due, data["risk_id"]), due, "overdue"))
-    elif (due - context.as_of).days <= DUE_SOON_DAYS:
-        facts.reviews.append(((1, due, data["risk_id"]), due, f"due within {DUE_SOON_DAYS} days"))
-
-
-class _Descending(str):
-    """Orders ids backwards, so the highest-ranked risk with equal scores is the smallest id."""
-
-    def __lt__(self, other: str) -> bool:
-        return str.__gt__(self, other)
-
-    def __gt__(self, other: str) -> bool:
-        return str.__lt__(self, other)
-
-
-def _review_due(data: dict[str, Any], method: Method) -> dt.date | None:
-    if data.get("next_review"):
-        return dt.date.fromisoformat(data["next_review"])
-    if data.get("assessed_on") and data.get("residual_band"):
-        try:
-            return review_due(dt.date.fromisoformat(data["assessed_on"]), data["residual_band"], method)
-        except KeyError:  # a band of another method version
-            return None
-    return None
-
-
 # --- Suppliers and Interconnections --------------------------------------------------------
-def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str, Any]], context: ExportContext,
+def _write_records(sheet: SheetWriter, kind: RecordKind, listing: Iterator[dict[str, Any]], data: ExportData,
                    progress: _Progress) -> None:
-    """Canonical columns first (importable), then whatever else the listing carries."""
-    canonical = input_columns(kind, context.method)
+    """Canonical columns first (importable), then whatever else the listing carries (every
+    row of a listing carries the same fields, so the first row names them)."""
+    canonical = input_columns(kind, data.method)
     known = set(canonical)
-    extra = list(dict.fromkeys(key for row in listing for key in row if key not in known))
+    first = next(listing, None)
+    extra = [key for key in first or () if key not in known]
     dates = _date_fields(kind)
     formats = {"annual_spend": MONEY_FORMAT, **{name: DATE_FORMAT for name in dates}}
     sheet.table_header([Column(h, formats.get(h), width=_WIDTHS.get(h)) for h in [*canonical, *extra]])
-    for row in listing:
-        flat = record_to_row(kind, row, context.method)
+    for row in itertools.chain([first] if first is not None else [], listing):
+        flat = record_to_row(kind, row, data.method)
         sheet.append([
             *(_as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in canonical),
             *(_cell_value(row.get(key)) for key in extra),
@@ -506,12 +483,12 @@ def _write_records(sheet: SheetWriter, kind: RecordKind, listing: list[dict[str,
 
 
 # --- Heat map ------------------------------------------------------------------------------
-def _write_heat_map(sheet: SheetWriter, context: ExportContext) -> None:
-    method = context.method
+def _write_heat_map(sheet: SheetWriter, data: ExportData) -> None:
+    method = data.method
     fills = _band_fills(method)
     sheet.titled("Heat map — likelihood × consequence, risks not closed; cells coloured by band", (26, 16, 16, 16, 16, 16))
     labels = {level.value: level.label for level in method.likelihood_scale}
-    for title, grid in (("Inherent (L × C)", context.facts.inherent_grid), ("Residual (L′ × C′)", context.facts.residual_grid)):
+    for title, grid in (("Inherent (L × C)", data.tally.grid("inherent")), ("Residual (L′ × C′)", data.tally.grid("residual"))):
         _section(sheet, title)
         sheet.append_styled(["likelihood ↓ / consequence →", *range(1, 6)], font=BOLD)
         for likelihood in range(5, 0, -1):
@@ -531,23 +508,22 @@ REVIEW_COLUMNS = (
 )
 
 
-def _write_reviews(sheet: SheetWriter, context: ExportContext) -> None:
+def _write_reviews(sheet: SheetWriter, export: ExportData) -> None:
     dated = {"assessed_on", "next_review", "review_due"}
     sheet.table_header([Column(h, DATE_FORMAT if h in dated else None, width=_WIDTHS.get(h)) for h in REVIEW_COLUMNS])
-    risks = context.service.stored(RecordKind.risks)
-    for (*_, risk_id), due, state in sorted(context.facts.reviews, key=lambda item: item[0]):
-        data = risks[risk_id]
+    for review in export.tally.reviews_in_order():
+        data = export.risk(review.risk_id)  # read again: a register whose every review is overdue is not held
         values = {
             **{name: data.get(name) for name in REVIEW_COLUMNS},
-            "subject_name": context.subject_names.get((data["subject_type"], data["subject_id"])),
+            "subject_name": export.subject_names.get((data["subject_type"], data["subject_id"])),
             "assessed_on": _as_date(data.get("assessed_on")),
             "next_review": _as_date(data.get("next_review")),
-            "review_due": due,
-            "days_overdue": (context.as_of - due).days if due is not None else None,
-            "review_state": state,
+            "review_due": review.due,
+            "days_overdue": review.days_overdue(export.as_of),
+            "review_state": review.state,
         }
         sheet.append([values[name] for name in REVIEW_COLUMNS])
-    sheet.colour_bands(REVIEW_COLUMNS.index("residual_band"), 2, sheet.next_row - 1, _band_fills(context.method))
+    sheet.colour_bands(REVIEW_COLUMNS.index("residual_band"), 2, sheet.next_row - 1, _band_fills(export.method))
 
 
 # --- ISO 28001 business partners -----------------------------------------------------------
@@ -557,11 +533,11 @@ SOA_COLUMNS = (
 )
 
 
-def _write_statement_of_application(sheet: SheetWriter, context: ExportContext) -> None:
+def _write_statement_of_application(sheet: SheetWriter, data: ExportData) -> None:
     """ISO 28001 4.1–4.5: every business partner with its status on the as-of date and its basis."""
     dated = {"security_declaration_on", "last_review_on", "next_review_on"}
     sheet.table_header([Column(h, DATE_FORMAT if h in dated else None, width=_WIDTHS.get(h)) for h in SOA_COLUMNS])
-    for partner in context.service.statement_of_application(context.as_of):
+    for partner in data.statement_of_application():
         sheet.append([_as_date(partner.get(h)) if h in dated else _cell_value(partner.get(h)) for h in SOA_COLUMNS])
 
 
@@ -573,10 +549,9 @@ def _write_partner_reviews(sheet: SheetWriter, rows: list[dict[str, Any]]) -> No
         sheet.append([_as_date(row.get(h)) if h == "reviewed_on" else _cell_value(row.get(h)) for h in columns])
 
 
-def partner_section(suppliers: list[dict[str, Any]]) -> SummarySection:
+def partner_section(figures: SupplierFigures) -> SummarySection:
     """Business partners per ISO 28001 status, and screening hits by their review state."""
-    statuses = Counter(s.get("partner_status") for s in suppliers)
-    hits = Counter(hit.get("status") for s in suppliers for hit in s.get("screening") or [])
+    statuses, hits = figures.partner_statuses, figures.hit_statuses
     rows = [(f"partner status: {status.replace('_', ' ')}", statuses.get(status, 0))
             for status in ("exempt", "declared", "review_due", "review_overdue", "missing")]
     rows += [(f"screening hits: {state}", hits.get(state, 0)) for state in ("potential", "confirmed", "dismissed")]
@@ -603,57 +578,45 @@ def _write_audit_trail(sheet: SheetWriter, log: Iterable[dict[str, Any]], progre
 
 
 # --- Summary -------------------------------------------------------------------------------
-def summary_sections(context: ExportContext) -> list[SummarySection]:
+def summary_sections(data: ExportData, suppliers: SupplierFigures) -> list[SummarySection]:
     """The Summary sheet's content, section by section (features add their own sections here)."""
-    info, facts, method = context.info, context.facts, context.method
-    active = sum(facts.residual_bands.values())
-    overdue = sum(1 for key, *_ in facts.reviews if key[0] == 0)
-    due_soon = sum(1 for key, *_ in facts.reviews if key[0] == 1)
-    sections = [
+    facts, tally, method = data.register, data.tally, data.method
+    inherent, residual = tally.band_counts("inherent"), tally.band_counts("residual")
+    band_rows = [(band.id, inherent.known[band.id], residual.known[band.id]) for band in method.bands]
+    # Risks scored under another method version keep bands this method does not know: listed, never dropped.
+    band_rows += [(f"{band} (not a band of this method)", inherent.unknown.get(band, 0), residual.unknown.get(band, 0))
+                  for band in sorted(set(inherent.unknown) | set(residual.unknown))]
+    return [
         SummarySection("Register", None, [
-            ("name", info.name), ("scope", info.scope), ("prepared by", context.preparer),
-            ("as of", context.as_of), ("method_version", info.method_version), ("schema_version", info.schema_version),
-            ("suppliers", info.counts.get("suppliers", 0)), ("interconnections", info.counts.get("interconnections", 0)),
-            ("risks", info.counts.get("risks", 0)), ("risks not closed", active), ("risks closed", facts.closed),
-            ("reviews overdue", overdue), (f"reviews due within {DUE_SOON_DAYS} days", due_soon),
+            ("name", facts.name), ("scope", facts.scope), ("prepared by", data.preparer),
+            ("as of", data.as_of), ("method_version", facts.method_version), ("schema_version", facts.schema_version),
+            ("suppliers", facts.counts.get("suppliers", 0)), ("interconnections", facts.counts.get("interconnections", 0)),
+            ("risks", facts.counts.get("risks", 0)), ("risks not closed", tally.active), ("risks closed", tally.closed),
+            ("reviews overdue", tally.count_reviews(OVERDUE)), (f"reviews due within {DUE_SOON_DAYS} days", tally.count_reviews(DUE_SOON)),
         ]),
-        SummarySection("Risks per band (not closed)", ("band", "inherent", "residual"), [
-            (band.id, facts.inherent_bands.get(band.id, 0), facts.residual_bands.get(band.id, 0)) for band in method.bands
-        ]),
+        SummarySection("Risks per band (not closed)", ("band", "inherent", "residual"), band_rows),
         SummarySection(f"The {TOP_RISKS} highest residual risks (not closed)",
                        ("risk_id", "subject_id", "subject_name", "scenario", "residual_score", "residual_band",
                         "inherent_score", "owner", "status"), [
-            (d["risk_id"], d["subject_id"], context.subject_names.get((d["subject_type"], d["subject_id"])), d["scenario"],
+            (d["risk_id"], d["subject_id"], data.subject_names.get((d["subject_type"], d["subject_id"])), d["scenario"],
              d.get("residual_score"), d.get("residual_band"), d.get("inherent_score"), d.get("owner"), d.get("status"))
-            for _, d in sorted(facts.top, key=lambda item: item[0], reverse=True)
+            for d in tally.top()
         ]),
-        extra_hemispheric_section(context.suppliers),
-        partner_section(context.suppliers),
+        extra_hemispheric_section(suppliers),
+        partner_section(suppliers),
         SummarySection("Integrity", None, [
-            ("register content SHA-256", info.content_hash),
-            ("audit chain head hash", info.audit_head),
-            ("audit entries", info.audit_entries),
+            ("register content SHA-256", facts.content_hash),
+            ("audit chain head hash", facts.audit_head),
+            ("audit entries", facts.audit_entries),
         ]),
     ]
-    return sections
 
 
-def extra_hemispheric_section(suppliers: list[dict[str, Any]]) -> SummarySection:
+def extra_hemispheric_section(figures: SupplierFigures) -> SummarySection:
     """Suppliers whose HQ or ultimate parent lies outside the Americas, and their spend per currency."""
-    count: Counter[str] = Counter()
-    spend: defaultdict[str, float] = defaultdict(float)
-    unknown: Counter[str] = Counter()
-    for supplier in suppliers:
-        if not supplier.get("extra_hemispheric"):
-            continue
-        currency = supplier.get("currency") or ""
-        count[currency] += 1
-        if supplier.get("annual_spend") is None:
-            unknown[currency] += 1
-        else:
-            spend[currency] += supplier["annual_spend"]
-    rows = [(currency, count[currency], round(spend[currency], 2), unknown[currency]) for currency in sorted(count)]
-    rows.append(("all currencies", sum(count.values()), None, sum(unknown.values())))
+    spend = spend_by_currency(figures.extra_hemispheric_spend)
+    rows: list[tuple[Any, ...]] = [(currency, f.suppliers, round(f.spend, 2), f.without_spend) for currency, f in spend.items()]
+    rows.append(("all currencies", sum(f.suppliers for f in spend.values()), None, sum(f.without_spend for f in spend.values())))
     return SummarySection("Extra-hemispheric exposure (HQ or ultimate parent outside the Americas)",
                           ("currency", "suppliers", "annual spend", "suppliers without spend"), rows)
 

@@ -56,7 +56,12 @@ class Formula(str):
 
 
 def text_cell(ws: Any, value: str) -> Cell:
-    """A cell that holds `value` as literal text, whatever it starts with.
+    """A streamed (write-only) cell that holds `value` as literal text, whatever it starts with."""
+    return _hold_text(WriteOnlyCell(ws), value)
+
+
+def _hold_text(cell: Any, value: str) -> Any:
+    """Make `cell` hold `value` as literal text.
 
     quotePrefix tells Excel and LibreOffice to keep it text when a user edits the cell.
     Characters XML cannot carry are written in OOXML's `_xHHHH_` escape, which Excel and
@@ -64,24 +69,37 @@ def text_cell(ws: Any, value: str) -> Cell:
     """
     if _ILLEGAL_XML.search(value):
         value = _ILLEGAL_XML.sub(lambda m: f"_x{ord(m.group()):04X}_", value)
-    cell = WriteOnlyCell(ws)
     cell._value = value
     cell.data_type = "s"
     cell.quotePrefix = True
     return cell
 
 
+def _needs_care(value: str) -> bool:
+    return value in _ERROR_CODES or _NEEDS_CARE.search(value) is not None
+
+
 def safe_value(ws: Any, value: Any) -> Any:
-    """What to hand openpyxl for `value`: plain values where they are safe, else a text cell."""
+    """What to hand a streamed sheet for `value`: plain values where they are safe, else a text cell."""
     if type(value) is str:
         if not value:
             return None
-        if value in _ERROR_CODES or _NEEDS_CARE.search(value):
+        if _needs_care(value):
             return text_cell(ws, value)
         return value
     if isinstance(value, Formula):
         return str(value)
     return value
+
+
+def write_text(ws: Any, row: int, column: int, value: str) -> Cell:
+    """Put `value` in a cell of an ordinary (not streamed) sheet as text, never as a formula."""
+    cell = ws.cell(row=row, column=column)
+    if _needs_care(value):
+        return _hold_text(cell, value)
+    cell.value = value
+    cell.data_type = "s"
+    return cell
 
 
 @dataclass

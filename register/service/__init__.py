@@ -1,38 +1,330 @@
 """RegisterService: every operation the CLI and the terminal app perform on a register.
 
-Neither front end touches TinyDB, openpyxl or the file system for register data; they call
-this class, so behaviour (validation, scoring, references, auditing) is the same in both. The
-class is assembled from one module per concern: records (the core), reviews, screening and
-partner status, saved import mappings, and the auditor workbook.
+Neither front end touches the store, the file formats or the file system for register data;
+they call this façade, so behaviour (validation, scoring, references, screening, auditing) is
+the same in both. The façade holds one part per concern, each given the collaborators it
+needs when the service is opened:
+
+    context         the open register, the actor and the clock       (context.py)
+    screening       covered-list runs, hits and decisions             (screening.py)
+    records         read, validate, save, delete, verify              (records.py)
+    standings       listings, partner status, exposure, dashboard     (standings.py)
+    reviews         ISO 28001 performance reviews                     (reviews.py)
+    mappings        saved import mappings                             (mappings.py)
+    importing       import with preview and commit                    (importing.py)
+    questionnaires  supplier questionnaires out and back in           (questionnaires.py)
+    exporting       the auditor workbook                              (exporting.py)
 """
 
-from register.service.export import ExportService
-from register.service.mappings import MAPPINGS_TABLE, MappingsService
-from register.service.records import (
-    Clock,
-    ImportReport,
-    RecordsService,
-    RegisterInfo,
-    Reject,
-    SourceRow,
-    default_actor,
-    stored_form,
-    utc_now,
-)
-from register.service.reviews import ReviewsService
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+from datetime import date
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Self
+
+from pydantic import BaseModel
+
+from register.domain.criteria import CriteriaCatalogue, Criterion
+from register.domain.dashboard import BandCounts, RiskTally
+from register.domain.method import DEFAULT_METHOD, Method
+from register.domain.models import RecordKind, Risk
+from register.domain.partners import PartnerStanding
+from register.domain.reviews import Review
+from register.domain.rows import Reject, SourceRow
+from register.domain.scoring import RiskStanding
+from register.domain.tabular import input_columns
+from register.domain.screening import ScreeningList
+from register.io.values import DateOrder
+from register.io.workbook import ExportResult, export_workbook
+from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
+from register.service.exporting import export_data
+from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
+from register.service.mappings import MAPPINGS_TABLE, Mappings
+from register.service.questionnaires import QuestionnaireReport, Questionnaires
+from register.service.records import RegisterInfo, Records
+from register.service.reviews import Reviews
 from register.service.screening import (
     SCREENING_DECISIONS_TABLE,
     SCREENING_LISTS_TABLE,
     SCREENING_RUNS_TABLE,
-    ScreeningService,
+    Screening,
+)
+from register.service.standings import Standings
+from register.store import (
+    AuditProblem, Transaction, create_store, location_name, open_store, shown_location, snapshot_store,
 )
 
 
-class RegisterService(ReviewsService, ScreeningService, MappingsService, ExportService, RecordsService):
+class RegisterService:
     """The one API of a register (see the modules of this package for each concern)."""
+
+    def __init__(self, register: Any, *, actor: str | None = None, clock: Clock = utc_now):
+        # `register` is a RegisterFile or a PostgresRegister (see register.store). On a server
+        # the audit log names the database login, so the service acts as that login.
+        login = getattr(register, "login", None)
+        self._context = context = RegisterContext(register, login() if login else actor or default_actor(), clock)
+        self._screening = Screening(context)
+        self._records = Records(context, self._screening)
+        self._standings = Standings(context, self._screening)
+        self._reviews = Reviews(context, self._records)
+        self._mappings = Mappings(context)
+        self._importing = Importing(context, self._records, self._screening, self._mappings)
+        self._questionnaires = Questionnaires(context, self._records, self._reviews)
+        register.document()  # fail early on a missing or broken file
+
+    # --- opening -------------------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls, path: str | os.PathLike[str], *, name: str | None = None, scope: str = "",
+        method: Method = DEFAULT_METHOD, actor: str | None = None, clock: Clock = utc_now,
+    ) -> Self:
+        actor = actor or default_actor()
+        meta = {"name": name or location_name(path), "scope": scope, "method": method.model_dump(mode="json")}
+        register = create_store(path, meta, actor=actor, at=stamp(clock()))
+        return cls(register, actor=actor, clock=clock)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Self:
+        return cls(open_store(path), actor=actor, clock=clock)
+
+    @classmethod
+    @contextlib.contextmanager
+    def open_snapshot(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Iterator[Self]:
+        """A read-only service over the register as committed now, reading records from disk
+        as it needs them: one consistent version, in memory that does not grow with the register."""
+        with snapshot_store(path) as register:
+            yield cls(register, actor=actor, clock=clock)
+
+    @classmethod
+    def copy(cls, source: Any, destination: Any) -> tuple[str, RegisterInfo]:
+        """Copy a register between stores (file or PostgreSQL, either way) with every record
+        and its whole audit chain; returns how the source is shown and the copy's summary."""
+        from register.store.copying import copy_register
+
+        copy_register(source, destination)
+        with cls.open_snapshot(destination) as copied:
+            return shown_location(source), copied.info()
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[Self]:
+        """This register as committed now, for a long read (see `open_snapshot`)."""
+        if self._context.read_only:
+            yield self
+            return
+        with type(self).open_snapshot(self.path, actor=self.actor, clock=self._context.clock) as view:
+            yield view
+
+    # --- the register --------------------------------------------------------------------------
+    @property
+    def path(self) -> Any:
+        """The register file's Path, or its PostgreSQL location (shown without a password)."""
+        return self._context.path
+
+    @property
+    def actor(self) -> str:
+        return self._context.actor
+
+    @property
+    def method(self) -> Method:
+        return self._context.method
+
+    @property
+    def name(self) -> str:
+        """The register's name, without the hashing `info()` does."""
+        return self._context.file.meta().get("name", "")
+
+    def today(self) -> date:
+        return self._context.today()
+
+    def info(self) -> RegisterInfo:
+        return self._records.info()
+
+    def content_hash(self) -> str:
+        return self._records.content_hash()
+
+    def audit_log(self) -> list[dict[str, Any]]:
+        return list(self._records.audit_entries())
+
+    def audit_entries(self) -> Iterator[dict[str, Any]]:
+        return self._records.audit_entries()
+
+    def verify(self) -> list[AuditProblem]:
+        return self._records.verify()
+
+    # --- records -------------------------------------------------------------------------------
+    def stored(self, kind: RecordKind | str) -> dict[str, dict[str, Any]]:
+        return self._context.stored(kind)
+
+    def records(self, kind: RecordKind) -> list[Any]:
+        return self._records.records(kind)
+
+    def get(self, kind: RecordKind, record_id: str) -> Any:
+        return self._records.get(kind, record_id)
+
+    def validate(self, kind: RecordKind, fields: dict[str, Any], tx: Transaction | None = None) -> BaseModel:
+        return self._records.validate(kind, fields, tx)
+
+    def save(self, kind: RecordKind, fields: dict[str, Any] | BaseModel) -> tuple[str, BaseModel]:
+        return self._records.save(kind, fields)
+
+    def delete(self, kind: RecordKind, record_id: str) -> None:
+        self._records.delete(kind, record_id)
+
+    # --- standings, exposure and the dashboard -------------------------------------------------
+    def listing(self, kind: RecordKind, as_of: date | None = None) -> list[dict[str, Any]]:
+        return self._standings.listing(kind, as_of)
+
+    def risk_standings(self) -> Iterator[RiskStanding]:
+        return self._standings.risk_standings()
+
+    def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
+        return self._standings.worst_residual_by_subject()
+
+    def headlines(self) -> dict[tuple[str, str], tuple[int, str]]:
+        return self._standings.headlines()
+
+    def partner_standings(self, as_of: date | None = None) -> dict[str, PartnerStanding]:
+        return self._standings.partner_standings(as_of)
+
+    def residual_bands(self) -> BandCounts:
+        return self._standings.residual_bands()
+
+    def risk_tally(self, as_of: date | None = None) -> RiskTally:
+        return self._standings.risk_tally(as_of)
+
+    def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
+        return self._standings.statement_of_application(as_of)
+
+    def exposure(self, as_of: date | None = None) -> dict[str, Any]:
+        return self._standings.exposure(as_of)
+
+    # --- screening -----------------------------------------------------------------------------
+    def screening_lists(self) -> list[ScreeningList]:
+        return self._screening.screening_lists()
+
+    def screen(self, list_files: Iterable[Path] = ()) -> dict[str, Any]:
+        return self._screening.screen(list_files)
+
+    def screening_runs(self) -> list[dict[str, Any]]:
+        return self._screening.screening_runs()
+
+    def latest_screening_run(self) -> dict[str, Any] | None:
+        return self._screening.latest_screening_run()
+
+    def screening_decisions(self) -> dict[str, dict[str, Any]]:
+        return self._screening.screening_decisions()
+
+    def screening_hits(self) -> dict[str, list[dict[str, Any]]]:
+        return self._screening.hits()
+
+    def decide_hit(self, hit_id: str, decision: str, reason: str) -> dict[str, Any]:
+        return self._screening.decide_hit(hit_id, decision, reason)
+
+    # --- performance reviews and questionnaires ------------------------------------------------
+    @property
+    def catalogue(self) -> CriteriaCatalogue:
+        return self._reviews.catalogue
+
+    def applicable_criteria(self, subject_type: str, subject_id: str) -> list[Criterion]:
+        return self._reviews.applicable_criteria(subject_type, subject_id)
+
+    def reviews(self, subject_type: str | None = None, subject_id: str | None = None) -> list[Review]:
+        return self._reviews.reviews(subject_type, subject_id)
+
+    def review(self, review_id: str) -> Review:
+        return self._reviews.review(review_id)
+
+    def record_review(
+        self, subject_type: str, subject_id: str, answers: dict[str, dict[str, Any]] | None = None, *,
+        reviewer: str | None = None, reviewed_on: date | None = None, source: str = "", dry_run: bool = False,
+    ) -> tuple[str, Review]:
+        return self._reviews.record_review(subject_type, subject_id, answers, reviewer=reviewer, reviewed_on=reviewed_on,
+                                           source=source, dry_run=dry_run)
+
+    def rate(self, review_id: str, answers: dict[str, dict[str, Any]]) -> Review:
+        return self._reviews.rate(review_id, answers)
+
+    def review_summary(self, review_id: str) -> dict[str, Any]:
+        return self._reviews.review_summary(review_id)
+
+    def open_risk_from_gap(self, review_id: str, criterion_id: str, *, likelihood: int, consequences: dict[str, int],
+                           risk_id: str | None = None, **fields: Any) -> Risk:
+        return self._reviews.open_risk_from_gap(review_id, criterion_id, likelihood=likelihood, consequences=consequences,
+                                                risk_id=risk_id, **fields)
+
+    def conformance_table(self) -> list[dict[str, Any]]:
+        return self._reviews.conformance_table()
+
+    def write_questionnaire(self, path: Path, supplier_id: str, lang: str = "en") -> int:
+        return self._questionnaires.write(path, supplier_id, lang)
+
+    def import_questionnaire(self, path: Path, supplier_id: str, *, reviewer: str | None = None,
+                             dry_run: bool = False) -> QuestionnaireReport:
+        return self._questionnaires.record(path, supplier_id, reviewer=reviewer, dry_run=dry_run)
+
+    # --- imports -------------------------------------------------------------------------------
+    def saved_mappings(self) -> dict[str, dict[str, Any]]:
+        return self._mappings.saved()
+
+    def save_mapping(self, fingerprint: str, kind: RecordKind, columns: dict[str, str]) -> str:
+        return self._mappings.save(fingerprint, kind, columns)
+
+    def forget_mapping(self, fingerprint: str) -> bool:
+        return self._mappings.forget(fingerprint)
+
+    def import_rows(self, kind: RecordKind, rows: Iterable[SourceRow], *, dry_run: bool = False, strict: bool = False,
+                    on_row: Callable[[int], None] | None = None, sample: int = 0) -> ImportReport:
+        return self._importing.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample)
+
+    def screen_rows(self, kind: RecordKind, rows: Iterable[SourceRow], tx: Transaction | None = None, *,
+                    on_row: Callable[[int], None] | None = None) -> Iterator[tuple[SourceRow, BaseModel | Reject]]:
+        return self._importing.screen_rows(kind, rows, tx, on_row=on_row)
+
+    def import_columns(self, kind: RecordKind) -> list[str]:
+        """The columns an import of this kind can map, in display order."""
+        return input_columns(kind, self.method)
+
+    def import_file(
+        self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None, dry_run: bool = False,
+        strict: bool = False, on_row: Callable[[int], None] | None = None, overrides: dict[str, str] | None = None,
+        date_order: DateOrder | str | None = None, on_progress: ProgressCallback | None = None,
+        cancel: threading.Event | None = None, rejects_path: Path | None = None, save_mapping: bool = False,
+        sample: int = 0,
+    ) -> FileImportReport:
+        return self._importing.import_file(
+            path, kind, sheet=sheet, dry_run=dry_run, strict=strict, on_row=on_row, overrides=overrides,
+            date_order=date_order, on_progress=on_progress, cancel=cancel, rejects_path=rejects_path,
+            save_mapping=save_mapping, sample=sample,
+        )
+
+    def preview_import(self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
+                       overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None,
+                       limit: int = 200) -> ImportPreview:
+        return self._importing.preview_import(path, kind, sheet=sheet, overrides=overrides, date_order=date_order,
+                                              limit=limit)
+
+    # --- the auditor workbook ------------------------------------------------------------------
+    def export_workbook(
+        self, out: Path, *, as_of: date | None = None, preparer: str | None = None,
+        on_progress: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+    ) -> ExportResult:
+        """Write the auditor workbook to `out` (atomically; nothing is left behind on failure).
+
+        `as_of` (default: today) dates the reviews and stamps the file, so the same register and
+        as-of date give byte-identical workbooks; `preparer` defaults to this service's actor.
+        `on_progress(done, total)` is called from the calling thread; setting `cancel` stops the
+        export with ExportCancelled.
+        """
+        with self.snapshot() as view:
+            data = export_data(view._context, view._records, view._standings, view._reviews, as_of=as_of, preparer=preparer)
+            return export_workbook(data, Path(out), on_progress=on_progress, cancel=cancel)
 
 
 __all__ = [
     "MAPPINGS_TABLE", "SCREENING_DECISIONS_TABLE", "SCREENING_LISTS_TABLE", "SCREENING_RUNS_TABLE", "Clock",
-    "ImportReport", "RegisterInfo", "RegisterService", "Reject", "SourceRow", "default_actor", "stored_form", "utc_now",
+    "ExportResult", "FileImportReport", "ImportPreview", "ImportReport", "QuestionnaireReport", "RegisterInfo",
+    "RegisterService", "Reject", "SourceRow", "default_actor", "stored_form", "utc_now",
 ]

@@ -6,25 +6,27 @@ from __future__ import annotations
 from typing import Any
 
 from register.domain.models import RecordKind
-from register.service.records import RecordsService
+from register.service.context import RegisterContext
 
 MAPPINGS_TABLE = "mappings"
 
 
-class MappingsService(RecordsService):
+class Mappings:
     """Mappings live in the register, so they travel with it and their changes are audited."""
 
-    def saved_mappings(self) -> dict[str, dict[str, Any]]:
-        """Fingerprint → {"kind": ..., "columns": {header key: field or "-"}}."""
-        return self.stored(MAPPINGS_TABLE)
+    def __init__(self, context: RegisterContext):
+        self._context = context
 
-    def save_mapping(self, fingerprint: str, kind: RecordKind, columns: dict[str, str]) -> str:
+    def saved(self) -> dict[str, dict[str, Any]]:
+        """Fingerprint → {"kind": ..., "columns": {header key: field or "-"}}."""
+        return self._context.stored(MAPPINGS_TABLE)
+
+    def save(self, fingerprint: str, kind: RecordKind, columns: dict[str, str]) -> str:
         """Store the mapping for a source; returns "created", "updated" or "unchanged"."""
         entry = {"kind": kind.value, "columns": dict(sorted(columns.items()))}
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        with self._context.transaction() as tx:
             return tx.put(MAPPINGS_TABLE, fingerprint, entry)
 
-    def forget_mapping(self, fingerprint: str) -> bool:
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+    def forget(self, fingerprint: str) -> bool:
+        with self._context.transaction() as tx:
             return tx.delete(MAPPINGS_TABLE, fingerprint)
-

@@ -22,13 +22,18 @@ from register.domain.reviews import (
 )
 from register.domain.validation import problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
-from register.service.records import RecordsService, stored_form
+from register.service.context import RegisterContext, stored_form
+from register.service.records import Records
 from register.store import Transaction
 
 
-class ReviewsService(RecordsService):
+class Reviews:
     """Reviews live in their own table, written through transactions like every record, so
     they are audited and `verify` covers them."""
+
+    def __init__(self, context: RegisterContext, records: Records):
+        self._context = context
+        self._records = records
 
     @property
     def catalogue(self) -> CriteriaCatalogue:
@@ -36,21 +41,21 @@ class ReviewsService(RecordsService):
 
     def applicable_criteria(self, subject_type: str, subject_id: str) -> list[Criterion]:
         if subject_type == "interconnection":
-            self.get(RecordKind.interconnections, subject_id)
+            self._records.get(RecordKind.interconnections, subject_id)
             return self.catalogue.applicable("interconnection")
-        supplier = self.get(RecordKind.suppliers, subject_id)
+        supplier = self._records.get(RecordKind.suppliers, subject_id)
         serves_interconnection = any(
-            subject_id in tie.get("ict_suppliers", []) for tie in self.stored(RecordKind.interconnections).values()
+            subject_id in tie.get("ict_suppliers", []) for tie in self._context.stored(RecordKind.interconnections).values()
         )
         return self.catalogue.applicable("supplier", supplier.category, serves_interconnection)
 
     def reviews(self, subject_type: str | None = None, subject_id: str | None = None) -> list[Review]:
-        found = [Review.model_validate(data) for _, data in sorted(self.stored(REVIEWS_TABLE).items())]
+        found = [Review.model_validate(data) for _, data in sorted(self._context.stored(REVIEWS_TABLE).items())]
         return [r for r in found
                 if (subject_type is None or r.subject_type == subject_type) and (subject_id is None or r.subject_id == subject_id)]
 
     def review(self, review_id: str) -> Review:
-        data = self.stored(REVIEWS_TABLE).get(review_id)
+        data = self._context.stored(REVIEWS_TABLE).get(review_id)
         if data is None:
             raise RecordNotFound(f"no review with id {review_id!r}")
         return Review.model_validate(data)
@@ -71,11 +76,11 @@ class ReviewsService(RecordsService):
         stray = sorted(set(answers) - {r.criterion_id for r in blank})
         if stray:
             raise InvalidRecord(f"criteria that do not apply to {subject_type} {subject_id}: {', '.join(stray)}")
-        reviewed_on = reviewed_on or self.today()
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        reviewed_on = reviewed_on or self._context.today()
+        with self._context.transaction() as tx:
             review = _valid_review({
                 "review_id": _next_review_id(tx, reviewed_on), "subject_type": subject_type, "subject_id": subject_id,
-                "reviewed_on": reviewed_on, "reviewer": reviewer or self.actor,
+                "reviewed_on": reviewed_on, "reviewer": reviewer or self._context.actor,
                 "catalogue_version": self.catalogue.catalogue_version, "source": source,
                 "ratings": [item.model_dump() | answers.get(item.criterion_id, {}) for item in blank],
             })
@@ -83,13 +88,13 @@ class ReviewsService(RecordsService):
                 return "unchanged", review
             self._store_review(tx, review)
             if dry_run:
-                tx._pending.clear()
+                tx.discard()
         return "created", review
 
     def rate(self, review_id: str, answers: dict[str, dict[str, Any]]) -> Review:
         """Change ratings, evidence or notes of criteria in a recorded review."""
         answers = _checked_answers(answers)
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        with self._context.transaction() as tx:
             review = self.review(review_id)
             unknown = sorted(set(answers) - {r.criterion_id for r in review.ratings})
             if unknown:
@@ -111,7 +116,7 @@ class ReviewsService(RecordsService):
                  if r["subject_type"] == "supplier" and r["subject_id"] == review.subject_id]
         updated = supplier.model_copy(update={
             "last_review_on": review.reviewed_on,
-            "next_review_on": next_review_on(review.reviewed_on, risks, self.method),
+            "next_review_on": next_review_on(review.reviewed_on, risks, self._context.method),
         })
         tx.put(RecordKind.suppliers.value, supplier.supplier_id, stored_form(updated))
 
@@ -131,7 +136,7 @@ class ReviewsService(RecordsService):
     ) -> Risk:
         """Create a risk pre-filled from a gap (scenario, suggested countermeasure, references)
         and link the gap to it, in one audited commit. `fields` override the pre-filled ones."""
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        with self._context.transaction() as tx:
             review = self.review(review_id)
             try:
                 gap = review.rating_of(criterion_id)
@@ -142,12 +147,12 @@ class ReviewsService(RecordsService):
             if gap.risk_id is not None:
                 raise RegisterError(f"the gap {criterion_id} of review {review_id} already has risk {gap.risk_id}")
             kind = RecordKind.suppliers if review.subject_type == "supplier" else RecordKind.interconnections
-            subject = self.get(kind, review.subject_id)
-            prefilled = gap_risk_fields(review, gap, self.catalogue, subject_name=subject.name, identified_on=self.today())
+            subject = self._records.get(kind, review.subject_id)
+            prefilled = gap_risk_fields(review, gap, self.catalogue, subject_name=subject.name, identified_on=self._context.today())
             risk_id = risk_id or f"RISK-{review_id}-{criterion_id}"
             if tx.get(RecordKind.risks.value, risk_id) is not None:
                 raise RegisterError(f"a risk with id {risk_id} already exists; give another id")
-            risk = self.validate(RecordKind.risks, {
+            risk = self._records.validate(RecordKind.risks, {
                 **prefilled, **fields, "risk_id": risk_id, "likelihood": likelihood, "consequences": consequences,
             }, tx)
             tx.put(RecordKind.risks.value, risk_id, stored_form(risk))
@@ -160,8 +165,8 @@ class ReviewsService(RecordsService):
     def conformance_table(self) -> list[dict[str, Any]]:
         """One row per review and criteria category, plus an "overall" row per review, for the
         auditor workbook's Reviews sheet: enough to recompute each share from the counts and weights."""
-        names = {("supplier", s["supplier_id"]): s["name"] for s in self.stored(RecordKind.suppliers).values()}
-        names |= {("interconnection", i["interconnection_id"]): i["name"] for i in self.stored(RecordKind.interconnections).values()}
+        names = {("supplier", s["supplier_id"]): s["name"] for s in self._context.stored(RecordKind.suppliers).values()}
+        names |= {("interconnection", i["interconnection_id"]): i["name"] for i in self._context.stored(RecordKind.interconnections).values()}
         labels = {c.id: c.labels.en for c in self.catalogue.categories} | {"overall": "Overall"}
         rows: list[dict[str, Any]] = []
         for review in sorted(self.reviews(), key=lambda r: (r.subject_type, r.subject_id, r.reviewed_on, r.review_id)):

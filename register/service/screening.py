@@ -1,16 +1,13 @@
-"""Covered-list screening, ISO 28001 business-partner status and exposure.
+"""Covered-list screening: runs, decisions and external lists.
 
 Runs, decisions and external lists are records in their own tables, so they are audited."""
 
 from __future__ import annotations
 
-from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, NamedTuple
 
-from register.domain.exposure import exposure as exposure_of
-from register.domain.models import RecordKind, Supplier
-from register.domain.partners import PartnerStanding, statement_of_application
+from register.domain.models import RecordKind
 from register.domain.screening import (
     DECISIONS,
     REVIEW_THRESHOLD,
@@ -23,7 +20,7 @@ from register.domain.screening import (
 )
 from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
-from register.service.records import RecordsService
+from register.service.context import RegisterContext
 from register.store import Transaction
 from register.store.canonical import ordered_items
 
@@ -32,19 +29,26 @@ SCREENING_DECISIONS_TABLE = "screening_decisions"
 SCREENING_LISTS_TABLE = "screening_lists"
 
 
-class ScreeningService(RecordsService):
+class Screening:
+    """Screens suppliers against the curated lists and any external ones, and keeps the
+    decisions people take on each hit."""
+
+    def __init__(self, context: RegisterContext):
+        self._context = context
+        self._cached_screener: tuple[tuple[tuple[str, str], ...], Screener] | None = None
+
     def screening_lists(self, tx: Transaction | None = None) -> list[ScreeningList]:
         """The curated lists shipped with the program, then every external list loaded so far."""
-        stored = tx.records(SCREENING_LISTS_TABLE) if tx is not None else self._file.table(SCREENING_LISTS_TABLE)
+        stored = tx.records(SCREENING_LISTS_TABLE) if tx is not None else self._context.file.table(SCREENING_LISTS_TABLE)
         return [*builtin_lists(), *(external_list_from_record(r) for _, r in sorted(stored.items()))]
 
     def screen(self, list_files: Iterable[Path] = ()) -> dict[str, Any]:
         """Screen every supplier, after keeping any external lists given; returns the run."""
-        external = [read_external_list(Path(p), self.today()) for p in list_files]
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        external = [read_external_list(Path(p), self._context.today()) for p in list_files]
+        with self._context.transaction() as tx:
             for screening_list in external:
                 tx.put(SCREENING_LISTS_TABLE, screening_list.id, external_list_to_record(screening_list))
-            return self._record_screening_run(tx, trigger="screen")
+            return self.record_run(tx, trigger="screen")
 
     def _screener(self, lists: list[ScreeningList]) -> Screener:
         """One screener per set of lists, kept so its word cache serves run after run."""
@@ -55,7 +59,7 @@ class ScreeningService(RecordsService):
             self._cached_screener = cached
         return cached[1]
 
-    def _record_screening_run(self, tx: Transaction, *, trigger: str, only: set[str] | None = None) -> dict[str, Any]:
+    def record_run(self, tx: Transaction, *, trigger: str, only: set[str] | None = None) -> dict[str, Any]:
         """Screen the suppliers and store the run. With `only`, just those suppliers are
         screened and the others' hits are carried over from the latest run, provided it used
         the same lists; the run says which run it carried hits from."""
@@ -75,7 +79,7 @@ class ScreeningService(RecordsService):
         hits = carried + [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
-            "run": run_id, "at": self._now(), "actor": self.actor, "trigger": trigger,
+            "run": run_id, "at": self._context.now(), "actor": self._context.actor, "trigger": trigger,
             "threshold": REVIEW_THRESHOLD, "lists": summaries, "suppliers_screened": len(suppliers),
             "hits_carried_from": previous["run"] if previous else None,
             "hits": sorted(hits, key=lambda h: h["hit"]),
@@ -84,19 +88,19 @@ class ScreeningService(RecordsService):
         return run
 
     def screening_runs(self) -> list[dict[str, Any]]:
-        return [run for _, run in sorted(self._file.table(SCREENING_RUNS_TABLE).items())]
+        return [run for _, run in sorted(self._context.file.table(SCREENING_RUNS_TABLE).items())]
 
     def latest_screening_run(self) -> dict[str, Any] | None:
-        runs = self._file.table(SCREENING_RUNS_TABLE)
+        runs = self._context.file.table(SCREENING_RUNS_TABLE)
         return runs[max(runs)] if runs else None
 
     def screening_decisions(self) -> dict[str, dict[str, Any]]:
-        return dict(self._file.table(SCREENING_DECISIONS_TABLE))
+        return dict(self._context.file.table(SCREENING_DECISIONS_TABLE))
 
-    def screening_hits(self) -> dict[str, list[dict[str, Any]]]:
+    def hits(self) -> dict[str, list[dict[str, Any]]]:
         """Hits of the latest run by supplier id, each with its review status."""
         run = self.latest_screening_run()
-        decisions = self._file.table(SCREENING_DECISIONS_TABLE)
+        decisions = self._context.file.table(SCREENING_DECISIONS_TABLE)
         by_supplier: dict[str, list[dict[str, Any]]] = {}
         for hit in run["hits"] if run else []:
             by_supplier.setdefault(hit["supplier_id"], []).append(listing_hit(hit, decisions.get(hit["hit"])))
@@ -109,7 +113,7 @@ class ScreeningService(RecordsService):
         reason = " ".join(reason.split())
         if not reason:
             raise RegisterError("give a reason to confirm or dismiss a screening hit (--reason)")
-        with self._file.transaction(actor=self.actor, at=self._now()) as tx:
+        with self._context.transaction() as tx:
             runs = tx.records(SCREENING_RUNS_TABLE)
             hits = runs[max(runs)]["hits"] if runs else []
             hit = next((h for h in hits if h["hit"] == hit_id), None)
@@ -118,37 +122,10 @@ class ScreeningService(RecordsService):
             record = {
                 "hit": hit_id, "supplier_id": hit["supplier_id"], "list": hit["list"], "entity": hit["entity"],
                 "screened_name": hit["screened_name"], "score": hit["score"], "decision": decision,
-                "reason": reason[:2000], "decided_by": self.actor, "decided_at": self._now(), "run": max(runs),
+                "reason": reason[:2000], "decided_by": self._context.actor, "decided_at": self._context.now(), "run": max(runs),
             }
             tx.put(SCREENING_DECISIONS_TABLE, hit_id, record)
         return listing_hit(hit, record)
-
-    def _partner_standings(self, suppliers: list[Supplier], as_of: date | None) -> list[PartnerStanding]:
-        return statement_of_application(suppliers, self.risk_standings(), self.method, as_of or self.today())
-
-    def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
-        """ISO 28001 4.1: every business partner with its status, basis and evidence."""
-        suppliers = self.records(RecordKind.suppliers)
-        return [
-            {"name": supplier.name, **standing.as_dict(), "certifications": supplier.certifications,
-             "partner_evidence": supplier.partner_evidence}
-            for supplier, standing in zip(suppliers, self._partner_standings(suppliers, as_of))
-        ]
-
-    def exposure(self, as_of: date | None = None) -> dict[str, Any]:
-        suppliers = self.records(RecordKind.suppliers)
-        status = {s.supplier_id: s.status.value for s in self._partner_standings(suppliers, as_of)}
-        return exposure_of(suppliers, self.records(RecordKind.interconnections), self.screening_hits(), status)
-
-    def _add_screening_and_partner_columns(self, rows: list[dict[str, Any]], suppliers: list[Supplier], as_of: date | None) -> None:
-        standings = {s.supplier_id: s for s in self._partner_standings(suppliers, as_of)}
-        hits = self.screening_hits()
-        for row in rows:
-            standing = standings[row["supplier_id"]]
-            row["screening"] = hits.get(row["supplier_id"], [])
-            row["partner_status"] = standing.status.value
-            row["partner_basis"] = standing.basis
-
 
 
 class _ScreenedNames(NamedTuple):

@@ -292,13 +292,13 @@ class Transaction:
         self._pending[(kind, record_id)] = (before, None)
         return True
 
-    def discard(self) -> None:
-        """Drop every staged change: leaving the transaction then writes nothing."""
-        self._pending.clear()
-
     @property
     def changed(self) -> bool:
         return any(before != after for before, after in self._pending.values())
+
+    def discard(self) -> None:
+        """Drop every staged change: leaving the transaction then writes nothing."""
+        self._pending.clear()
 
     def _apply(self) -> dict[str, dict[str, bytes | None]]:
         """Apply the staged changes and their audit entries; returns, by table, each id written

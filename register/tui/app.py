@@ -14,14 +14,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.message import Message
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from register.domain.models import RecordKind
-from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem, RegisterChanged
@@ -29,6 +28,7 @@ from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
 from register.tui.table_data import SUBJECT_TYPES
 from register.tui.widgets.dashboard import Dashboard
 from register.tui.widgets.record_browser import RecordBrowser
+from register.tui.workers import ReportsWorkerFailures, background
 
 TABS = ("suppliers", "interconnections", "risks", "dashboard")
 
@@ -47,7 +47,7 @@ class RecordDeleted(Message):
         self.record_id = record_id
 
 
-class RegisterApp(App[None]):
+class RegisterApp(ReportsWorkerFailures, App[None]):
     TITLE = "register"
     CSS_PATH = ["app.tcss", "widgets/virtual_table.tcss", "widgets/dashboard.tcss", "screens/forms.tcss"]
     COMMANDS = App.COMMANDS | {RegisterCommands}
@@ -105,7 +105,7 @@ class RegisterApp(App[None]):
         self.load_register()
 
     # --- loading -------------------------------------------------------------------------------
-    @work(thread=True, exclusive=True, group="load")
+    @background("load")
     def load_register(self) -> None:
         # Parsing a big register makes millions of objects, and the collector would walk
         # them again and again while they arrive (2-3× the parse time at 50,000 records).
@@ -117,12 +117,9 @@ class RegisterApp(App[None]):
                 options = {"clock": self.clock} if self.clock else {}
                 service = RegisterService.open(self.db_path, actor=self.actor, **options)
             snapshot = take_snapshot(service)
-        except BaseException as exc:
+        except BaseException:
             gc.enable()
-            if not isinstance(exc, RegisterError):
-                raise
-            self.post_message(Problem(str(exc)))
-            return
+            raise
         self.post_message(RegisterLoaded(service, snapshot))
 
     def on_register_loaded(self, message: RegisterLoaded) -> None:
@@ -139,7 +136,7 @@ class RegisterApp(App[None]):
         # Both hold the interpreter for a moment: start them once the tables are painted.
         self.call_after_refresh(self.settle_after_load, message.snapshot)
 
-    @work(thread=True, exclusive=True, group="after-load")
+    @background("after-load")
     def settle_after_load(self, snapshot: RegisterSnapshot) -> None:
         for table in snapshot.tables.values():
             table.prepare_filter()  # so the first keystroke does not pay for it
@@ -303,14 +300,10 @@ class RegisterApp(App[None]):
 
         self.push_screen(ConfirmScreen(f"Delete {kind.value[:-1]} {record_id}? The deletion is recorded in the audit log."), answered)
 
-    @work(thread=True, exclusive=True, group="save")
+    @background("save")
     def delete_record(self, kind: RecordKind, record_id: str) -> None:
         assert self.service is not None
-        try:
-            self.service.delete(kind, record_id)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        self.service.delete(kind, record_id)
         self.post_message(RecordDeleted(kind, record_id))
 
     def on_record_deleted(self, message: RecordDeleted) -> None:

@@ -1,9 +1,10 @@
-"""The import screen's only link to register.io.importer (no Textual here).
+"""The import screen's steps, over the service's import use case (no Textual here).
 
-Three steps: inspect a file (`preview_import`: the table found and the header mapping with
-its confidences), preview the whole file with the mapping the user settled on (a dry run of
-`import_file`: every reject with its reason, counts of new, updated and unchanged rows), and
-commit (`import_file` with progress and cancel; a cancel writes nothing).
+Three steps: inspect a file (the table found and the header mapping with its confidences),
+preview the whole file with the mapping the user settled on (a dry run of the import, which
+reads the file once: every reject with its reason, counts of new, updated and unchanged rows,
+the first accepted rows), and commit (the import with progress and cancel; a cancel writes
+nothing).
 """
 
 from __future__ import annotations
@@ -15,10 +16,8 @@ from typing import Callable
 
 from register.domain.models import ID_FIELDS, RecordKind
 from register.errors import ImportCancelled, UnreadableFile
-from register.io.headers import IGNORE
-from register.io.importer import import_file, preview_import
-from register.io.tabular import input_columns
 from register.service import ImportReport, RegisterService
+from register.service.importing import IGNORE_COLUMN
 
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".ods", ".csv", ".tsv")
 PREVIEW_ROWS = 200
@@ -45,11 +44,11 @@ class Preview:
 
 
 def canonical_columns(kind: RecordKind, service: RegisterService) -> list[str]:
-    return input_columns(kind, service.method)
+    return service.import_columns(kind)
 
 
 def inspect(service: RegisterService, path: Path, kind: RecordKind | None = None, sheet: str | None = None) -> Inspection:
-    found = preview_import(service, path, kind, sheet=sheet, limit=0)
+    found = service.preview_import(path, kind, sheet=sheet, limit=0)
     return Inspection(
         path=Path(path), sheet=found.sheet, headers=found.headers, kind=found.kind,
         mapping={i: name for i, (name, _) in found.columns.items()},
@@ -59,7 +58,7 @@ def inspect(service: RegisterService, path: Path, kind: RecordKind | None = None
 
 def _overrides(inspection: Inspection, mapping: dict[int, str]) -> dict[str, str]:
     """The user's mapping as the importer takes it: header as written → field, or ignore."""
-    return {header: mapping.get(i, IGNORE) for i, header in enumerate(inspection.headers) if header.strip()}
+    return {header: mapping.get(i, IGNORE_COLUMN) for i, header in enumerate(inspection.headers) if header.strip()}
 
 
 def _checked(inspection: Inspection, kind: RecordKind, mapping: dict[int, str]) -> dict[str, str]:
@@ -71,13 +70,9 @@ def _checked(inspection: Inspection, kind: RecordKind, mapping: dict[int, str]) 
 def preview(service: RegisterService, inspection: Inspection, kind: RecordKind, mapping: dict[int, str],
             cancel: threading.Event | None = None) -> Preview:
     """A dry run over the whole file: every reject with its reason, and the first accepted rows."""
-    overrides = _checked(inspection, kind, mapping)
-    report = import_file(service, inspection.path, kind, sheet=inspection.sheet, overrides=overrides,
-                         dry_run=True, cancel=cancel)
-    shown = preview_import(service, inspection.path, kind, sheet=inspection.sheet, overrides=overrides,
-                           limit=PREVIEW_ROWS)
-    id_field = ID_FIELDS[kind]
-    return Preview(report, [(row, str(record.get(id_field, ""))) for row, record in shown.accepted])
+    report = service.import_file(inspection.path, kind, sheet=inspection.sheet, overrides=_checked(inspection, kind, mapping),
+                                 dry_run=True, cancel=cancel, sample=PREVIEW_ROWS)
+    return Preview(report, list(report.sample))
 
 
 def commit(service: RegisterService, inspection: Inspection, kind: RecordKind, mapping: dict[int, str], *,
@@ -87,5 +82,5 @@ def commit(service: RegisterService, inspection: Inspection, kind: RecordKind, m
     def progress(done: int, rows_total: int | None) -> None:
         on_progress(done, rows_total or total)
 
-    return import_file(service, inspection.path, kind, sheet=inspection.sheet,
-                       overrides=_checked(inspection, kind, mapping), on_progress=progress, cancel=cancel)
+    return service.import_file(inspection.path, kind, sheet=inspection.sheet,
+                               overrides=_checked(inspection, kind, mapping), on_progress=progress, cancel=cancel)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
 from textual.message import Message
 from textual.screen import Screen
+from textual.worker import Worker
 from textual.widgets import Input, Label, Select
 
 from register.domain.models import ID_FIELDS, RecordKind
-from register.errors import InvalidRecord, RegisterError
+from register.errors import InvalidRecord
 from register.service import RegisterService
 from register.tui.messages import Problem
+from register.tui.workers import ReportsWorkerFailures, background
 
 
 class RecordSaved(Message):
@@ -32,7 +33,7 @@ class SaveRejected(Message):
         self.message = message
 
 
-class RecordForm(Screen[str | None]):
+class RecordForm(ReportsWorkerFailures, Screen[str | None]):
     """A form screen whose fields each have an error label `#error-<field>` beside them.
 
     Subclasses define `fields() -> dict` (the model input); `action_save` validates and saves
@@ -49,16 +50,16 @@ class RecordForm(Screen[str | None]):
         self.clear_errors()
         self.save_record(self.kind, self.fields())
 
-    @work(thread=True, exclusive=True, group="save")
+    @background("save")
     def save_record(self, kind: RecordKind, fields: dict[str, Any]) -> None:
-        try:
-            status, record = self.service.save(kind, fields)
-        except InvalidRecord as exc:
-            self.post_message(SaveRejected(exc.problems, str(exc)))
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-        else:
-            self.post_message(RecordSaved(kind, str(getattr(record, ID_FIELDS[kind])), status))
+        status, record = self.service.save(kind, fields)
+        self.post_message(RecordSaved(kind, str(getattr(record, ID_FIELDS[kind])), status))
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> bool:
+        if isinstance(error, InvalidRecord):  # shown beside each field, not as one line
+            self.post_message(SaveRejected(error.problems, str(error)))
+            return True
+        return False
 
     def clear_errors(self) -> None:
         for label in self.query(".field-error").results(Label):

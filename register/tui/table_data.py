@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
-from register.domain.geography import in_americas
+from register.domain.geography import outside_the_americas
 from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
@@ -154,32 +154,8 @@ def _column(title: str, values: list[Any], bands: list[str | None] | None = None
 ColumnSpec = tuple[str, Callable[[dict[str, Any]], Any]]
 
 
-def _headline_by_subject(risks: dict[str, dict[str, Any]], method: Method) -> dict[tuple[str, str], tuple[int, str]]:
-    """Per subject: its worst open residual (score, band), never an average."""
-    worst: dict[tuple[str, str], tuple[int, str]] = {}
-    for risk in risks.values():
-        score = risk.get("residual_score")
-        if score is None or risk.get("status") == "closed":
-            continue
-        subject = (risk["subject_type"], risk["subject_id"])
-        band = risk.get("residual_band") or ""
-        current = worst.get(subject)
-        if current is None or (score, _rank(band, method)) > (current[0], _rank(current[1], method)):
-            worst[subject] = (score, band)
-    return worst
-
-
-def _rank(band: str, method: Method) -> int:
-    try:
-        return method.band_rank(band)
-    except ValueError:
-        return -1
-
-
-def _extra_hemispheric(record: dict[str, Any]) -> bool:
-    hq = record.get("hq_country") or ""
-    parent = record.get("parent_country") or hq
-    return not in_americas(hq) or not in_americas(parent)
+def extra_hemispheric(record: dict[str, Any]) -> bool:
+    return outside_the_americas(record.get("hq_country") or "", record.get("parent_country"))
 
 
 SUPPLIER_COLUMNS: list[ColumnSpec] = [
@@ -187,7 +163,7 @@ SUPPLIER_COLUMNS: list[ColumnSpec] = [
     ("Name", lambda r: r.get("name")),
     ("HQ", lambda r: r.get("hq_country")),
     ("Parent", lambda r: r.get("parent_country")),
-    ("Extra-hem.", _extra_hemispheric),
+    ("Extra-hem.", extra_hemispheric),
     ("Crit.", lambda r: r.get("criticality")),
     ("Tier", lambda r: r.get("tier")),
     ("Category", lambda r: r.get("category")),
@@ -227,13 +203,16 @@ SUPPLIER_NAME_WIDTH = 28  # suppliers have three flag columns to fit beside the 
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
 
-def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict[str, dict[str, Any]], method: Method, *,
+def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Method, *,
+                headlines: dict[tuple[str, str], tuple[int, str]] | None = None,
                 hits: dict[str, list[dict[str, Any]]] | None = None,
                 standings: dict[str, PartnerStanding] | None = None) -> TableData:
     """The table of one kind from the stored records (`service.stored(kind)`), in id order.
 
-    Suppliers get a screening column from `hits` (`service.screening_hits()`) and a partner
-    column from `standings` (register.tui.flags.partner_standings) when those are given."""
+    Suppliers and interconnections get their headline (`service.headlines()`: worst open
+    residual score and band); suppliers a screening column from `hits`
+    (`service.screening_hits()`) and a partner column from `standings`
+    (`service.partner_standings()`) when those are given."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
     narrow = NARROW | ({"Name": SUPPLIER_NAME_WIDTH} if kind is RecordKind.suppliers else {})
@@ -245,7 +224,7 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], risks: dict
             column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
             column.width, column.numeric = max(column.width, 12), False
     else:
-        worst = _headline_by_subject(risks, method)
+        worst = headlines or {}
         subject_type = SUBJECT_TYPES[kind]
         headline = [worst.get((subject_type, i)) for i in ids]
         column = _column("Worst residual", [h[0] if h else None for h in headline],

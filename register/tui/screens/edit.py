@@ -10,7 +10,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Footer, Input, Label
 
 from register.domain.models import ID_FIELDS, RecordKind
-from register.io.tabular import input_columns, record_to_row, row_to_fields
+from register.domain.tabular import input_columns, record_to_row, row_to_fields
 from register.service import RegisterService
 from register.tui.saving import RecordForm
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, ProgressBar
 
-from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.messages import Finished, Problem, Progress
+from register.tui.workers import ReportsWorkerFailures, background
 
 
-class ExportScreen(Screen[Path | None]):
+class ExportScreen(ReportsWorkerFailures, Screen[Path | None]):
     BINDINGS = [
         Binding("ctrl+s", "export", "Export", priority=True),
         Binding("escape", "cancel", "Cancel / back"),
@@ -60,19 +60,12 @@ class ExportScreen(Screen[Path | None]):
         self.query_one("#export-status", Label).update(f"Writing {path}… (escape cancels)")
         self.run_export(path, self._cancel)
 
-    @work(thread=True, exclusive=True, group="export")
+    @background("export")
     def run_export(self, path: Path, cancel: threading.Event) -> None:
         def progress(done: int, total: int) -> None:
             self.post_message(Progress(done, total))
 
-        try:
-            result = self.service.export_workbook(path, on_progress=progress, cancel=cancel)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
-        except OSError as exc:
-            self.post_message(Problem(f"cannot write {path}: {exc.strerror or exc}"))
-            return
+        result = self.service.export_workbook(path, on_progress=progress, cancel=cancel)
         self.post_message(Finished(result.path))
 
     def on_progress(self, message: Progress) -> None:

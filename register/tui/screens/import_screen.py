@@ -5,23 +5,24 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DirectoryTree, Footer, Input, Label, ProgressBar, Select
+from textual.worker import Worker
 
 from register.domain.models import RecordKind
-from register.errors import RegisterError
 from register.service import ImportReport, RegisterService
 from register.tui import importing
 from register.tui.messages import Finished, Problem, Progress
 from register.tui.table_data import TableData
 from register.tui.widgets.virtual_table import VirtualTable
+from register.tui.workers import ReportsWorkerFailures, background
 
 # Posting a message per row would flood the event loop on a 100,000-row file.
 PROGRESS_EVERY_ROWS = 250
@@ -45,7 +46,7 @@ class PreviewReady(Message):
         self.preview = preview
 
 
-class ImportScreen(Screen[bool]):
+class ImportScreen(ReportsWorkerFailures, Screen[bool]):
     BINDINGS = [
         Binding("ctrl+s", "commit", "Commit import", priority=True),
         Binding("escape", "cancel", "Cancel / back"),
@@ -94,12 +95,9 @@ class ImportScreen(Screen[bool]):
         self.query_one("#import-summary", Label).update(f"Reading {path.name}…")
         self.inspect_file(path, kind)
 
-    @work(thread=True, exclusive=True, group="import-inspect")
+    @background("import-inspect")
     def inspect_file(self, path: Path, kind: RecordKind | None) -> None:
-        try:
-            self.post_message(FileInspected(importing.inspect(self.service, path, kind)))
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
+        self.post_message(FileInspected(importing.inspect(self.service, path, kind)))
 
     def on_file_inspected(self, message: FileInspected) -> None:
         inspection = message.inspection
@@ -159,16 +157,13 @@ class ImportScreen(Screen[bool]):
         self.query_one("#import-summary", Label).update("Checking every row…")
         self.run_preview(inspection, inspection.kind, dict(inspection.mapping), self._preview_cancel)
 
-    @work(thread=True, exclusive=True, group="import-preview")
+    @background("import-preview")
     def run_preview(self, inspection: importing.Inspection, kind: RecordKind, mapping: dict[int, str], cancel: threading.Event) -> None:
-        try:
-            result = importing.preview(self.service, inspection, kind, mapping, cancel)
-        except importing.ImportCancelled:
-            return
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
-        self.post_message(PreviewReady(result))
+        self.post_message(PreviewReady(importing.preview(self.service, inspection, kind, mapping, cancel)))
+
+    def worker_failed(self, worker: Worker[Any], error: BaseException) -> bool:
+        # A preview is cancelled whenever the mapping changes under it: nothing to report.
+        return worker.group == "import-preview" and isinstance(error, importing.ImportCancelled)
 
     def on_preview_ready(self, message: PreviewReady) -> None:
         self.preview = message.preview
@@ -196,18 +191,14 @@ class ImportScreen(Screen[bool]):
         self.query_one("#import-summary", Label).update("Importing… (escape cancels)")
         self.run_commit(inspection, inspection.kind, dict(inspection.mapping), preview.report.total, self._commit_cancel)
 
-    @work(thread=True, exclusive=True, group="import-commit")
+    @background("import-commit")
     def run_commit(self, inspection: importing.Inspection, kind: RecordKind, mapping: dict[int, str], total: int,
                    cancel: threading.Event) -> None:
         def progress(done: int, total: int) -> None:
             if done % PROGRESS_EVERY_ROWS == 0 or done == total:
                 self.post_message(Progress(done, total))
 
-        try:
-            report = importing.commit(self.service, inspection, kind, mapping, total=total, on_progress=progress, cancel=cancel)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        report = importing.commit(self.service, inspection, kind, mapping, total=total, on_progress=progress, cancel=cancel)
         self.post_message(Finished(report))
 
     def on_progress(self, message: Progress) -> None:

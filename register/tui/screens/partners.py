@@ -6,19 +6,18 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import Footer, Label
 
 from register.domain.partners import PartnerStatus
-from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.flags import PARTNER_TONES, partner_label
 from register.tui.messages import Finished, Problem
 from register.tui.table_data import TableData
 from register.tui.widgets.virtual_table import VirtualTable
+from register.tui.workers import ReportsWorkerFailures, background
 
 # Status and dates first, so they fit on screen; the long basis follows (enter shows it whole).
 SOA_COLUMNS = (
@@ -49,7 +48,7 @@ def statement_summary(rows: list[dict[str, Any]]) -> str:
     return f"{len(rows)} business partners" + (": " + ", ".join(parts) if parts else "")
 
 
-class StatementScreen(Screen[None]):
+class StatementScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("ctrl+r", "load", "Reload"),
@@ -74,13 +73,9 @@ class StatementScreen(Screen[None]):
     def action_load(self) -> None:
         self.load_statement()
 
-    @work(thread=True, exclusive=True, group="statement")
+    @background("statement")
     def load_statement(self) -> None:
-        try:
-            rows = self.service.statement_of_application()
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        rows = self.service.statement_of_application()
         self.post_message(Finished((rows, statement_table(rows))))
 
     def on_finished(self, message: Finished) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -16,15 +15,15 @@ from textual.widgets.option_list import Option
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.screening import CONFIRMED, DISMISSED
-from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.messages import Finished, Problem, RegisterChanged
 from register.tui.widgets.detail_pane import hit_text, record_fields, record_text, standing_text
+from register.tui.workers import ReportsWorkerFailures, background
 
 DECISION_VERBS = {CONFIRMED: "Confirm", DISMISSED: "Dismiss"}
 
 
-class RecordScreen(Screen[None]):
+class RecordScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back"),
         Binding("e", "edit", "Edit"),
@@ -94,15 +93,10 @@ class RecordScreen(Screen[None]):
         question = f"{DECISION_VERBS[decision]} the hit on {hit['entity']} ({hit['list']})? Why — the reason is audited:"
         self.app.push_screen(PromptScreen(question, placeholder="reason", value=hit.get("reason") or ""), answered)
 
-    @work(thread=True, exclusive=True, group="decide")
+    @background("decide")
     def decide_hit(self, hit_id: str, decision: str, reason: str) -> None:
         assert self.service is not None
-        try:
-            decided = self.service.decide_hit(hit_id, decision, reason)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
-        self.post_message(Finished(decided))
+        self.post_message(Finished(self.service.decide_hit(hit_id, decision, reason)))
 
     def on_finished(self, message: Finished) -> None:
         decided = message.result

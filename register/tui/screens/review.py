@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -28,6 +28,7 @@ from register.domain.reviews import (
 from register.errors import RegisterError
 from register.service import RegisterService
 from register.tui.messages import Problem, RegisterChanged
+from register.tui.workers import ReportsWorkerFailures, background
 
 NEW_REVIEW = "new"
 RATING_MARKS: dict[Rating | None, tuple[str, str]] = {
@@ -122,7 +123,7 @@ class GapRiskScreen(ModalScreen[tuple[int, dict[str, int]] | None]):
         self.dismiss(None)
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(ReportsWorkerFailures, Screen[None]):
     BINDINGS = [
         Binding("1", "rate('met')", "Met"),
         Binding("2", "rate('partly_met')", "Partly met"),
@@ -180,14 +181,10 @@ class ReviewScreen(Screen[None]):
         self.query_one("#checklist", OptionList).focus()
         self.load_review_data()
 
-    @work(thread=True, exclusive=True, group="review-load")
+    @background("review-load")
     def load_review_data(self) -> None:
-        try:
-            criteria = self.service.applicable_criteria(self.subject_type, self.subject_id)
-            reviews = self.service.reviews(self.subject_type, self.subject_id)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        criteria = self.service.applicable_criteria(self.subject_type, self.subject_id)
+        reviews = self.service.reviews(self.subject_type, self.subject_id)
         self.post_message(ReviewLoaded(criteria, reviews))
 
     def on_review_loaded(self, message: ReviewLoaded) -> None:
@@ -339,13 +336,9 @@ class ReviewScreen(Screen[None]):
     def action_save(self) -> None:
         self.save_review(self.review_id, self._answers())
 
-    @work(thread=True, exclusive=True, group="review-save")
+    @background("review-save")
     def save_review(self, review_id: str | None, answers: dict[str, dict[str, Any]]) -> None:
-        try:
-            status, review = self._store(review_id, answers)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        status, review = self._store(review_id, answers)
         self.post_message(ReviewSaved(review, status))
 
     def on_review_saved(self, message: ReviewSaved) -> None:
@@ -395,21 +388,17 @@ class ReviewScreen(Screen[None]):
 
         self.app.push_screen(GapRiskScreen(title, method, likelihood, consequences), chosen)
 
-    @work(thread=True, exclusive=True, group="review-save")
+    @background("review-save")
     def open_gap_risk(self, review_id: str | None, answers: dict[str, dict[str, Any]] | None, criterion_id: str,
                       likelihood: int, consequences: dict[str, int]) -> None:
-        try:
-            if answers is not None:
-                status, review = self._store(review_id, answers)
-                if status == "unchanged":
-                    raise RegisterError("these answers are already recorded today; open that review to take a risk from its gap")
-                review_id = review.review_id
-            assert review_id is not None
-            risk = self.service.open_risk_from_gap(review_id, criterion_id, likelihood=likelihood, consequences=consequences)
-            review = self.service.review(review_id)
-        except RegisterError as exc:
-            self.post_message(Problem(str(exc)))
-            return
+        if answers is not None:
+            status, review = self._store(review_id, answers)
+            if status == "unchanged":
+                raise RegisterError("these answers are already recorded today; open that review to take a risk from its gap")
+            review_id = review.review_id
+        assert review_id is not None
+        risk = self.service.open_risk_from_gap(review_id, criterion_id, likelihood=likelihood, consequences=consequences)
+        review = self.service.review(review_id)
         self.post_message(ReviewSaved(review, "updated", risk.risk_id))
 
     # --- leaving -------------------------------------------------------------------------------

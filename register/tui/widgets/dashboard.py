@@ -11,7 +11,8 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.widgets import Label, Static
 
-from register.tui.snapshot import HEAT_MODES, RegisterSnapshot
+from register.domain.dashboard import HEAT_MODES
+from register.tui.snapshot import RegisterSnapshot
 
 LEVELS = (1, 2, 3, 4, 5)
 
@@ -99,9 +100,9 @@ class Dashboard(Vertical):
             band = snapshot.cell_band(cell.likelihood, cell.consequence)
             cell.set_classes(f"heat-cell band-{band}")
         labels = {b.id: b.label for b in snapshot.method.bands}
-        self.query_one("#band-counts", Static).update(
-            "\n".join(f"{labels[band]:<10}{count:>6}" for band, count in board.band_counts.items())
-        )
+        counts = [f"{labels[band]:<10}{count:>6}" for band, count in board.band_counts.known.items()]
+        counts += [f"{band} (other method){count:>6}" for band, count in board.band_counts.unknown.items()]
+        self.query_one("#band-counts", Static).update("\n".join(counts))
         overdue = [f"{o.risk_id:<12} {o.subject_id:<16} due {o.due.isoformat()}  {o.band}" for o in board.overdue]
         self.query_one("#overdue", Static).update("\n".join(overdue) or "None overdue.")
         exposure = [f"{e.supplier_id:<10} {e.name[:28]:<28} {e.countries:<8} {e.worst_residual:>3} {e.band}" for e in board.exposure]

@@ -11,7 +11,7 @@ from textual.widgets import Static
 from register.domain.geography import country_name
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
-from register.io.tabular import CONSEQUENCE_PREFIX, derived_columns, input_columns, record_to_row
+from register.domain.tabular import CONSEQUENCE_PREFIX, derived_columns, input_columns, record_to_row
 from register.tui.flags import HIT_CELLS, PARTNER_TONES, partner_label
 
 COUNTRY_FIELDS = {"hq_country", "parent_country", "from_country", "to_country"}

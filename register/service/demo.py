@@ -6,7 +6,6 @@ from pathlib import Path
 
 from register.domain.models import RecordKind
 from register.errors import RegisterError
-from register.io.importer import import_file
 from register.paths import samples_dir
 from register.service import RegisterService
 
@@ -29,7 +28,7 @@ def build_demo(path: Path, *, actor: str | None = None, samples: Path | None = N
         actor=actor,
     )
     for kind, name in SAMPLE_FILES:
-        report = import_file(service, samples / name, kind)
+        report = service.import_file(samples / name, kind)
         if report.rejects:
             first = report.rejects[0]
             raise RegisterError(f"sample {name} row {first.row} was rejected: {first.reason}")

@@ -1,0 +1,248 @@
+"""The register's headline figures, computed in one place from the stored form (pure).
+
+The app's dashboard, `register info` and the auditor workbook all read these through the
+service, so a figure cannot differ between them: when a risk is reviewed next, where it sits
+on the heat map, how many risks each band holds, the extra-hemispheric spend per currency,
+and each supplier's ISO 28001 partner standing.
+
+Stored risks may come from another method version, whose band ids this method does not know:
+such a risk has no review date from a band interval, and is counted under its own band id in
+`RiskTally.unknown_bands` rather than dropped or failing.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Iterable, Mapping, NamedTuple
+
+from register.domain.method import Method
+from register.domain.partners import PartnerStanding, partner_standing
+from register.domain.scoring import RiskStanding, review_due
+
+DUE_SOON_DAYS = 30
+TOP_RISKS = 10
+HEAT_MODES = ("inherent", "residual")
+
+OVERDUE, DUE_SOON, NO_REVIEW_DATE = "overdue", f"due within {DUE_SOON_DAYS} days", "no review date"
+_REVIEW_ORDER = {OVERDUE: 0, DUE_SOON: 1, NO_REVIEW_DATE: 2}
+
+
+def _date(text: str | None) -> date | None:
+    return date.fromisoformat(text) if text else None
+
+
+def risk_standing(risk: Mapping[str, Any]) -> RiskStanding:
+    """The fields of a stored risk that its subject's headline figures depend on."""
+    return RiskStanding(risk["subject_type"], risk["subject_id"], risk.get("status", "open"),
+                        risk.get("residual_score"), risk.get("residual_band"))
+
+
+def review_due_on(risk: Mapping[str, Any], method: Method) -> date | None:
+    """When a stored risk is reviewed next: its `next_review` when set, else its assessment
+    date plus its residual band's interval. None without either, or when the band is not one
+    of this method's (a risk scored under another method version)."""
+    if risk.get("next_review"):
+        return date.fromisoformat(risk["next_review"])
+    band = risk.get("residual_band")
+    if risk.get("assessed_on") and band and method.has_band(band):
+        return review_due(date.fromisoformat(risk["assessed_on"]), band, method)
+    return None
+
+
+def review_state(due: date | None, as_of: date) -> str | None:
+    """How a review date stands on `as_of`: overdue, due soon, no date, or None when not yet due."""
+    if due is None:
+        return NO_REVIEW_DATE
+    if due < as_of:
+        return OVERDUE
+    if (due - as_of).days <= DUE_SOON_DAYS:
+        return DUE_SOON
+    return None
+
+
+def heat_cells(risk: Mapping[str, Any]) -> dict[str, tuple[int, int]]:
+    """The (likelihood, consequence) cell of a stored risk on each heat map it appears on."""
+    cells = {"inherent": (risk["likelihood"], max(risk["consequences"].values()))}
+    if risk.get("residual_likelihood") is not None:
+        cells["residual"] = (risk["residual_likelihood"], risk["residual_consequence"])
+    return cells
+
+
+class ReviewDue(NamedTuple):
+    """A risk whose review is overdue, due soon or undated on the as-of date."""
+
+    risk_id: str
+    subject_type: str
+    subject_id: str
+    due: date | None
+    state: str
+    band: str | None
+
+    @property
+    def order(self) -> tuple[int, date, str]:
+        return (_REVIEW_ORDER[self.state], self.due or date.max, self.risk_id)
+
+    def days_overdue(self, as_of: date) -> int | None:
+        return (as_of - self.due).days if self.due is not None else None
+
+
+class _Descending(str):
+    """Orders ids backwards, so among equal scores the smallest id ranks highest."""
+
+    def __lt__(self, other: str) -> bool:
+        return str.__gt__(self, other)
+
+    def __gt__(self, other: str) -> bool:
+        return str.__lt__(self, other)
+
+
+@dataclass
+class RiskTally:
+    """Figures over the risks that are not closed, gathered one stored risk at a time (so a
+    register of any size is tallied in one pass without holding its risks)."""
+
+    method: Method
+    as_of: date
+    closed: int = 0
+    inherent_bands: Counter[str] = field(default_factory=Counter)
+    residual_bands: Counter[str] = field(default_factory=Counter)
+    # (mode, likelihood, consequence) → ids of the risks in that heat-map cell.
+    cells: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
+    reviews: list[ReviewDue] = field(default_factory=list)
+    _top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
+
+    def add(self, risk: Mapping[str, Any]) -> None:
+        if risk.get("status") == "closed":
+            self.closed += 1
+            return
+        risk_id = risk["risk_id"]
+        self.inherent_bands[risk.get("inherent_band")] += 1
+        self.residual_bands[risk.get("residual_band")] += 1
+        for mode, (likelihood, consequence) in heat_cells(risk).items():
+            self.cells.setdefault((mode, likelihood, consequence), []).append(risk_id)
+        due = review_due_on(risk, self.method)
+        state = review_state(due, self.as_of)
+        if state is not None:
+            self.reviews.append(ReviewDue(risk_id, risk["subject_type"], risk["subject_id"], due, state, risk.get("residual_band")))
+        key = (risk.get("residual_score") or 0, risk.get("inherent_score") or 0, _Descending(risk_id))
+        if len(self._top) < TOP_RISKS:
+            heapq.heappush(self._top, (key, dict(risk)))
+        elif key > self._top[0][0]:
+            heapq.heapreplace(self._top, (key, dict(risk)))
+
+    @property
+    def active(self) -> int:
+        return sum(self.residual_bands.values())
+
+    def band_counts(self, which: str = "residual") -> BandCounts:
+        """Risks not closed per inherent or residual band."""
+        return band_counts(self.residual_bands if which == "residual" else self.inherent_bands, self.method)
+
+    def grid(self, mode: str) -> Counter[tuple[int, int]]:
+        """Risks per (likelihood, consequence) cell of one heat map."""
+        return Counter({(l, c): len(ids) for (m, l, c), ids in self.cells.items() if m == mode})
+
+    def top(self) -> list[dict[str, Any]]:
+        """The highest residual risks, highest first."""
+        return [risk for _, risk in sorted(self._top, key=lambda item: item[0], reverse=True)]
+
+    def reviews_in_order(self) -> list[ReviewDue]:
+        return sorted(self.reviews, key=lambda r: r.order)
+
+    def count_reviews(self, state: str) -> int:
+        return sum(1 for r in self.reviews if r.state == state)
+
+
+class BandCounts(NamedTuple):
+    """Risks per band: `known` has every band of the method in its order; `unknown` the
+    stored band ids this method does not have (risks of another method version, or unscored)."""
+
+    known: dict[str, int]
+    unknown: dict[str, int]
+
+
+def band_counts(bands: Counter[str | None], method: Method) -> BandCounts:
+    """Split a count of stored band ids into the method's bands and the others."""
+    known = {band.id: bands.get(band.id, 0) for band in method.bands}
+    unknown = {str(band): n for band, n in sorted(bands.items(), key=lambda item: str(item[0]))
+               if n and not (band and method.has_band(band))}
+    return BandCounts(known, unknown)
+
+
+def tally_risks(risks: Iterable[Mapping[str, Any]], method: Method, as_of: date) -> RiskTally:
+    tally = RiskTally(method, as_of)
+    for risk in risks:
+        tally.add(risk)
+    return tally
+
+
+def headlines(standings: Iterable[RiskStanding], method: Method) -> dict[tuple[str, str], tuple[int, str]]:
+    """(subject type, subject id) → the subject's worst open residual (score, band): its
+    headline figure, never an average. Between equal scores the higher-ranked band wins."""
+    def rank(band: str) -> int:
+        return method.band_rank(band) if method.has_band(band) else -1
+
+    worst: dict[tuple[str, str], tuple[int, str]] = {}
+    for standing in standings:
+        score = standing.residual_score
+        if score is None or standing.status == "closed":
+            continue
+        subject = (standing.subject_type, standing.subject_id)
+        band = standing.residual_band or ""
+        current = worst.get(subject)
+        if current is None or (score, rank(band)) > (current[0], rank(current[1])):
+            worst[subject] = (score, band)
+    return worst
+
+
+class _SupplierView(NamedTuple):
+    """The fields partner_standing reads, from a stored supplier (dates parsed)."""
+
+    supplier_id: str
+    certifications: list[str]
+    security_declaration_on: date | None
+    last_review_on: date | None
+    next_review_on: date | None
+
+
+def partner_standings(suppliers: Mapping[str, Mapping[str, Any]], standings: Iterable[RiskStanding], method: Method,
+                      as_of: date) -> dict[str, PartnerStanding]:
+    """Every supplier's ISO 28001 partner status on `as_of`, in the suppliers' order, from the
+    stored form (validating every supplier and risk into models cost seconds at 50,000)."""
+    by_supplier: dict[str, list[RiskStanding]] = {}
+    for standing in standings:
+        if standing.subject_type == "supplier":
+            by_supplier.setdefault(standing.subject_id, []).append(standing)
+    result = {}
+    for supplier_id, record in suppliers.items():
+        view = _SupplierView(
+            supplier_id, record.get("certifications") or [], _date(record.get("security_declaration_on")),
+            _date(record.get("last_review_on")), _date(record.get("next_review_on")),
+        )
+        result[supplier_id] = partner_standing(view, by_supplier.get(supplier_id, []), method, as_of)  # type: ignore[arg-type]
+    return result
+
+
+@dataclass(frozen=True)
+class CurrencySpend:
+    suppliers: int = 0
+    spend: float = 0.0
+    without_spend: int = 0
+
+
+def spend_by_currency(suppliers: Iterable[tuple[str, float | None]]) -> dict[str, CurrencySpend]:
+    """(currency, annual spend or None) per supplier → suppliers, summed spend and suppliers
+    without a stated spend, per currency. Spend is never converted between currencies."""
+    count: Counter[str] = Counter()
+    spend: defaultdict[str, float] = defaultdict(float)
+    unknown: Counter[str] = Counter()
+    for currency, amount in suppliers:
+        count[currency] += 1
+        if amount is None:
+            unknown[currency] += 1
+        else:
+            spend[currency] += amount
+    return {currency: CurrencySpend(count[currency], spend.get(currency, 0.0), unknown[currency]) for currency in sorted(count)}

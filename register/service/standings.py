@@ -1,0 +1,113 @@
+"""Where each subject stands: listings with their derived columns, ISO 28001 partner status,
+exposure and the dashboard's figures, all from the pure functions of register.domain.dashboard."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from typing import Any, Iterator
+
+from register.domain.dashboard import (
+    BandCounts,
+    RiskTally,
+    band_counts,
+    partner_standings,
+    headlines,
+    risk_standing,
+    tally_risks,
+)
+from register.domain.exposure import exposure as exposure_of
+from register.domain.models import ID_FIELDS, MODELS, RecordKind
+from register.domain.partners import PartnerStanding
+from register.domain.scoring import RiskStanding
+from register.service.context import RegisterContext
+from register.service.screening import Screening
+
+SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
+
+
+class Standings:
+    def __init__(self, context: RegisterContext, screening: Screening):
+        self._context = context
+        self._screening = screening
+
+    def risk_standings(self) -> Iterator[RiskStanding]:
+        """Each risk's subject, status and residual score and band, read from the stored form:
+        validating every risk into a model made each listing of suppliers cost memory and
+        time in proportion to the whole register."""
+        for data in self._context.stored(RecordKind.risks).values():
+            yield risk_standing(data)
+
+    def headlines(self) -> dict[tuple[str, str], tuple[int, str]]:
+        """(subject type, id) → its worst open residual (score, band)."""
+        return headlines(self.risk_standings(), self._context.method)
+
+    def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
+        return {subject: score for subject, (score, _) in self.headlines().items()}
+
+    def partner_standings(self, as_of: date | None = None) -> dict[str, PartnerStanding]:
+        """Every supplier's ISO 28001 partner standing on `as_of` (default today), by id."""
+        return partner_standings(self._context.stored(RecordKind.suppliers), self.risk_standings(),
+                                 self._context.method, as_of or self._context.today())
+
+    def residual_bands(self) -> BandCounts:
+        """Every risk, closed ones included, per residual band."""
+        bands = Counter(r.get("residual_band") for r in self._context.stored(RecordKind.risks).values())
+        return band_counts(bands, self._context.method)
+
+    def risk_tally(self, as_of: date | None = None) -> RiskTally:
+        """Band counts, heat map cells, reviews due and top risks on `as_of` (default today)."""
+        return tally_risks(self._context.stored(RecordKind.risks).values(), self._context.method,
+                           as_of or self._context.today())
+
+    def listing(self, kind: RecordKind, as_of: date | None = None) -> list[dict[str, Any]]:
+        """Records as JSON-ready dicts with their derived fields (what `list --json` prints);
+        date-dependent ones (partner review status) are judged on `as_of`, default today."""
+        return list(self.iter_listing(kind, as_of))
+
+    def iter_listing(self, kind: RecordKind, as_of: date | None = None) -> Iterator[dict[str, Any]]:
+        """`listing`, one record at a time in id order: the figures it adds are gathered first,
+        so a register of any size is listed without holding every row."""
+        model = MODELS[kind]
+        stored = self._context.stored(kind)
+        worst: dict[tuple[str, str], int | None] = {}
+        standings: dict[str, PartnerStanding] = {}
+        hits: dict[str, list[dict[str, Any]]] = {}
+        if kind in SUBJECT_TYPES:
+            worst = self.worst_residual_by_subject()
+        if kind is RecordKind.suppliers:
+            standings = self.partner_standings(as_of)
+            hits = self._screening.hits()
+        subject_type = SUBJECT_TYPES.get(kind)
+        id_field = ID_FIELDS[kind]
+        for record_id in sorted(stored):
+            row = model.model_validate(stored[record_id]).model_dump(mode="json")
+            if subject_type is not None:
+                row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
+            if kind is RecordKind.suppliers:
+                standing = standings[record_id]
+                row["screening"] = hits.get(record_id, [])
+                row["partner_status"] = standing.status.value
+                row["partner_basis"] = standing.basis
+            yield row
+
+    def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
+        """ISO 28001 4.1: every business partner with its status, basis and evidence."""
+        return list(self.iter_statement_of_application(as_of))
+
+    def iter_statement_of_application(self, as_of: date | None = None) -> Iterator[dict[str, Any]]:
+        """`statement_of_application`, one partner at a time in id order."""
+        stored = self._context.stored(RecordKind.suppliers)
+        standings = self.partner_standings(as_of)
+        for supplier_id in sorted(stored):
+            supplier = stored[supplier_id]
+            yield {"name": supplier["name"], **standings[supplier_id].as_dict(),
+                   "certifications": list(supplier.get("certifications") or []),
+                   "partner_evidence": supplier.get("partner_evidence", "")}
+
+    def exposure(self, as_of: date | None = None) -> dict[str, Any]:
+        suppliers = [MODELS[RecordKind.suppliers].model_validate(d) for _, d in sorted(self._context.stored(RecordKind.suppliers).items())]
+        interconnections = [MODELS[RecordKind.interconnections].model_validate(d)
+                            for _, d in sorted(self._context.stored(RecordKind.interconnections).items())]
+        status = {supplier_id: s.status.value for supplier_id, s in self.partner_standings(as_of).items()}
+        return exposure_of(suppliers, interconnections, self._screening.hits(), status)
