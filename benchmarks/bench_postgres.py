@@ -42,7 +42,7 @@ def one_edit_seconds(location: str, runs: int) -> float:
     from register.service import RegisterService
 
     service = RegisterService.open(location)
-    record = service.get(RecordKind.suppliers, "SUP-000001").model_dump(mode="json")
+    record = dict(service.stored(RecordKind.suppliers)["SUP-000001"])
     samples = []
     for n in range(max(runs, 5)):
         started = time.perf_counter()

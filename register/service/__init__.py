@@ -98,6 +98,11 @@ class RegisterService:
         with snapshot_store(path) as register:
             yield cls(register, actor=actor, clock=clock)
 
+    @staticmethod
+    def location_name(location: Any) -> str:
+        """A register's short name: the file's name, or its database (and schema)."""
+        return Path(location).name if isinstance(location, Path) else location_name(location)
+
     @classmethod
     def copy(cls, source: Any, destination: Any) -> tuple[str, RegisterInfo]:
         """Copy a register between stores (file or PostgreSQL, either way) with every record
