@@ -27,14 +27,24 @@ REGISTER = str(Path(sys.executable).parent / "register")
 
 
 def run(*args: str) -> tuple[float, float]:
-    """Seconds and peak RSS (MB) of one `register` process."""
-    started = time.perf_counter()
-    process = subprocess.Popen([REGISTER, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"register {' '.join(args)} failed: {process.stderr.read().decode()}")
-    return seconds, usage.ru_maxrss / 1024
+    """Seconds and peak RSS (MB, sampled every 20 ms) of one `register` process."""
+    import psutil
+
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        process = psutil.Popen([REGISTER, *args], stdout=subprocess.DEVNULL, stderr=errors)
+        peak = 0
+        while process.poll() is None:
+            try:
+                peak = max(peak, process.memory_info().rss)
+            except psutil.NoSuchProcess:
+                break
+            time.sleep(0.02)
+        seconds = time.perf_counter() - started
+        if process.returncode != 0:
+            errors.seek(0)
+            raise SystemExit(f"register {' '.join(args)} failed: {errors.read().decode()}")
+    return seconds, peak / 2**20
 
 
 def one_edit_seconds(location: str, runs: int) -> float:

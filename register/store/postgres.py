@@ -562,7 +562,8 @@ class PostgresTransaction:
 
     def records(self, kind: str) -> Mapping[str, dict[str, Any]]:
         staged = {record_id: after for (k, record_id), (_, after) in self._pending.items() if k == kind}
-        return _StagedTable(RecordTable(self._reader, kind), staged)
+        created = {record_id for (k, record_id), (before, _) in self._pending.items() if k == kind and before is None}
+        return _StagedTable(RecordTable(self._reader, kind), staged, created)
 
     def revision(self, kind: str, record_id: str) -> int | None:
         found = self._reader.one("SELECT revision FROM records WHERE kind = %s AND id = %s", (kind, record_id))
@@ -663,9 +664,10 @@ def _copy(cursor: psycopg.Cursor, statement: str, rows: Iterable[tuple[Any, ...]
 class _StagedTable(Mapping[str, Any]):
     """A kind's committed records with this transaction's staged changes laid over them."""
 
-    def __init__(self, committed: RecordTable, staged: dict[str, dict | None]):
+    def __init__(self, committed: RecordTable, staged: dict[str, dict | None], created: set[str]):
         self._committed = committed
         self._staged = staged
+        self._created = created  # staged ids not committed (known without asking the server)
 
     def __getitem__(self, record_id: str) -> Any:
         if record_id in self._staged:
@@ -681,11 +683,10 @@ class _StagedTable(Mapping[str, Any]):
         return record_id in self._committed
 
     def _added(self) -> list[str]:
-        return sorted(rid for rid, record in self._staged.items() if record is not None and rid not in self._committed)
+        return sorted(rid for rid in self._created if self._staged[rid] is not None)
 
     def __len__(self) -> int:
-        committed_staged = [rid for rid in self._staged if rid in self._committed]
-        removed = sum(1 for rid in committed_staged if self._staged[rid] is None)
+        removed = sum(1 for rid, record in self._staged.items() if record is None and rid not in self._created)
         return len(self._committed) - removed + len(self._added())
 
     def __iter__(self) -> Iterator[str]:
