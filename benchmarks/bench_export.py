@@ -15,6 +15,10 @@ fresh process so peak RSS is its own, alternating and repeated:
 Prints a table and writes it under its own heading in benchmarks/RESULTS.md.
 
     PYTHONPATH=. python benchmarks/bench_export.py [--risks 100000] [--repeat 3] [--keep DIR]
+    PYTHONPATH=. python benchmarks/bench_export.py --suppliers 100000 --risks 100000   # issue 11
+
+With --suppliers the register holds that many suppliers (the risks spread over them), and the
+table goes under its own heading.
 """
 
 from __future__ import annotations
@@ -35,18 +39,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "RESULTS.md"
 HEADING = "## Auditor workbook export (issue 4)"
+SUPPLIERS_HEADING = "## Auditor workbook export, many suppliers (issue 11)"
 AS_OF = date(2026, 11, 1)
 RISKS_PER_SUPPLIER = 20
 MODES = ("export", "bare", "cells", "open")
 
 
 # --- building the register --------------------------------------------------------------
-def build(path: Path, risks: int) -> None:
+def build(path: Path, risks: int, suppliers: int | None = None) -> None:
     from register.domain.models import RecordKind
     from register.service import RegisterService, SourceRow
 
     rng = random.Random(4)
-    suppliers = max(1, risks // RISKS_PER_SUPPLIER)
+    suppliers = suppliers or max(1, risks // RISKS_PER_SUPPLIER)
     interconnections = max(1, suppliers // 100)
     service = RegisterService.create(path, name="Benchmark register", scope="Generated for bench_export.py", actor="bench")
     countries = ("US", "MX", "CA", "CN", "DE", "TW", "KR", "BR", "GB", "IN")
@@ -194,7 +199,8 @@ def measure(db: Path, work: Path, repeat: int) -> dict[str, list[dict]]:
     return results
 
 
-def table(results: dict[str, list[dict]], risks: int, counts: dict, register_mb: float, repeat: int) -> str:
+def table(results: dict[str, list[dict]], risks: int, counts: dict, register_mb: float, repeat: int,
+          suppliers: int | None = None) -> str:
     def median(mode: str, key: str) -> float:
         return statistics.median(r[key] for r in results[mode])
 
@@ -205,13 +211,14 @@ def table(results: dict[str, list[dict]], risks: int, counts: dict, register_mb:
         "cells": "producing the cells only (no writer)",
         "open": "opening a snapshot of the register and reading its info() (content hash)",
     }
+    command = f"--risks {risks} --repeat {repeat}" if suppliers is None else f"--suppliers {suppliers} --risks {risks} --repeat {repeat}"
     lines = [
-        HEADING, "",
+        HEADING if suppliers is None else SUPPLIERS_HEADING, "",
         f"Machine: {os.cpu_count()}-core {platform.machine()}, Python {platform.python_version()}, "
         f"{date.today().isoformat()}; shared with other work, so trust the ratio over the seconds. "
         f"Register: {counts['risks']:,} risks, {counts['suppliers']:,} suppliers, {counts['interconnections']:,} "
         f"interconnections ({register_mb:.0f} MB file). Medians of {repeat} runs, each in a fresh process, "
-        f"alternating. Command: `PYTHONPATH=. python benchmarks/bench_export.py --risks {risks} --repeat {repeat}`.",
+        f"alternating. Command: `PYTHONPATH=. python benchmarks/bench_export.py {command}`.",
         "",
         "| run | seconds | peak RSS (MB) | RSS with the register loaded (MB) | peak after loading (MB) | file (MB) |",
         "|---|---|---|---|---|---|",
@@ -248,6 +255,7 @@ def write_results(section: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--risks", type=int, default=100_000)
+    parser.add_argument("--suppliers", type=int, help=f"Suppliers in the register (default: risks / {RISKS_PER_SUPPLIER}).")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="Folder to keep (and reuse) the generated register in.")
     parser.add_argument("--no-write", action="store_true", help="Print the table; leave RESULTS.md alone.")
@@ -257,7 +265,7 @@ def main() -> None:
     parser.add_argument("--build", type=int, metavar="RISKS", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.build:
-        build(args.db, args.build)
+        build(args.db, args.build, args.suppliers)
         return
     if args.run:
         print(json.dumps(run_once(args.run, args.db, args.out)))
@@ -266,15 +274,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-export-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        db = folder / f"register-{args.risks}.json"
+        db = folder / (f"register-{args.risks}.json" if args.suppliers is None else f"register-{args.suppliers}s-{args.risks}.json")
         if not db.exists():
             started = time.perf_counter()
             # In a child process, so this one stays small while it measures.
-            subprocess.run([sys.executable, __file__, "--build", str(args.risks), "--db", str(db)], check=True,
+            extra = ["--suppliers", str(args.suppliers)] if args.suppliers else []
+            subprocess.run([sys.executable, __file__, "--build", str(args.risks), "--db", str(db), *extra], check=True,
                            env={**os.environ, "PYTHONPATH": str(ROOT)})
             print(f"built {db} in {time.perf_counter() - started:.0f} s", flush=True)
         results = measure(db, Path(scratch), args.repeat)
-        section = table(results, args.risks, results["open"][0]["counts"], db.stat().st_size / 1e6, args.repeat)
+        section = table(results, args.risks, results["open"][0]["counts"], db.stat().st_size / 1e6, args.repeat,
+                        args.suppliers)
     print()
     print(section)
     if not args.no_write:
