@@ -37,9 +37,12 @@ def _print_json(value: Any) -> None:
     click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode())
 
 
-def _db_path(db: str | None) -> Path:
+def _db_path(db: str | None) -> Any:
+    """The register to use: a PostgreSQL URL as given, else a file path."""
     from register.paths import default_register_path
 
+    if db and db.startswith(("postgresql://", "postgres://")):
+        return db
     return Path(db).expanduser() if db else default_register_path()
 
 
@@ -63,8 +66,9 @@ def review_import_options(command: Any) -> Any:
 
 
 db_option = click.option(
-    "--db", "db", metavar="PATH", envvar="REGISTER_PATH", show_envvar=True,
-    help="Register file (default: REGISTER_PATH, else register.json in the per-user data folder).",
+    "--db", "db", metavar="PATH|URL", envvar="REGISTER_PATH", show_envvar=True,
+    help="Register file, or postgresql://host/dbname for a team register on PostgreSQL "
+         "(default: REGISTER_PATH, else register.json in the per-user data folder).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
@@ -83,16 +87,35 @@ def cli(ctx: click.Context, debug: bool, actor: str | None) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--name", help="Register name (default: the file name).")
+@click.argument("path", metavar="PATH|URL", type=click.Path(dir_okay=False))
+@click.option("--name", help="Register name (default: the file name, or the database name).")
 @click.option("--scope", default="", help="Scope of the assessment (ISO 28001 5.2).")
 @click.pass_obj
 def init(obj: dict, path: str, name: str | None, scope: str) -> None:
-    """Create an empty register at PATH (refuses to overwrite)."""
+    """Create an empty register at PATH (refuses to overwrite). With postgresql://host/dbname
+    it is created in that database (schema "register"), with the roles register_reader,
+    register_editor and register_admin."""
     from register.service import RegisterService
 
-    service = RegisterService.create(path, name=name, scope=scope, actor=obj.get("actor"))
+    service = RegisterService.create(_db_path(path), name=name, scope=scope, actor=obj.get("actor"))
     click.echo(f"created register {service.info().name!r} at {service.path}")
+
+
+@cli.command()
+@click.argument("source", metavar="SOURCE")
+@click.argument("destination", metavar="DEST")
+@json_option
+def copy(source: str, destination: str, as_json: bool) -> None:
+    """Copy a register, every record and its whole audit chain, between a file and PostgreSQL
+    (either way). DEST must not exist yet; the copy has the same audit head."""
+    from register.service import RegisterService
+
+    shown_source, info = RegisterService.copy(_db_path(source), _db_path(destination))
+    if as_json:
+        _print_json({"source": shown_source, "destination": str(info.path), "counts": info.counts,
+                     "audit_entries": info.audit_entries, "audit_head": info.audit_head, "content_hash": info.content_hash})
+        return
+    click.echo(f"copied {shown_source} to {info.path}: {info.audit_entries} audit entries, head {info.audit_head}")
 
 
 @cli.command(name="import")
@@ -367,10 +390,10 @@ def tui(obj: dict, db: str | None) -> None:
     _run_tui(_db_path(db), obj.get("actor"))
 
 
-def _run_tui(path: Path, actor: str | None) -> None:
+def _run_tui(path: Any, actor: str | None) -> None:
     from register.errors import RegisterNotFound
 
-    if not path.is_file():
+    if isinstance(path, Path) and not path.is_file():
         raise RegisterNotFound(
             f"no register at {path}; create one with `register init {path}` or try the demo with `register demo`"
         )

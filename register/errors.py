@@ -29,6 +29,19 @@ class RecordNotFound(RegisterError):
     pass
 
 
+class StaleRecord(RegisterError):
+    """A save started from an older revision of a record than the one stored; `fields` names
+    what changed since."""
+
+    def __init__(self, message: str, fields: list[str] | None = None):
+        super().__init__(message)
+        self.fields = fields or []
+
+
+class AccessDenied(RegisterError):
+    """The database refused a change this login's role does not allow."""
+
+
 class InvalidRecord(RegisterError):
     """A record failed validation; `problems` maps field → reason."""
 

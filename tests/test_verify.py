@@ -240,3 +240,19 @@ def test_cli_verify_refuses_bad_anchors_in_one_line(register, tmp_path: Path) ->
     other.write_text("a,b\n1,2\n", encoding="utf-8")
     result = run_cli("verify", "--db", str(service.path), "--against", str(other))
     assert result.returncode == 1 and "no Summary sheet" in result.stderr
+
+
+def test_a_postgresql_register_verifies_against_its_workbook_and_screens_the_same(postgres_url, tmp_path: Path) -> None:
+    service = RegisterService.create(postgres_url, name="pg", actor="tester", clock=fixed_clock)
+    service.save(RecordKind.suppliers, supplier("SUP-1", name="Dаhua Vision LLC"))  # Cyrillic а
+    workbook = tmp_path / "audit.xlsx"
+    service.export_workbook(workbook)
+    hit = next(h for h in service.latest_screening_run()["hits"] if h["hit"] == "SUP-1:fcc-covered-list:dahua")
+    assert "Cyrillic а→a" in hit["why"]
+    service.decide_hit("SUP-1:fcc-covered-list:dahua", "dismissed", "Unrelated integrator")
+    service.save(RecordKind.suppliers, supplier("SUP-1", name="Dahua Vision LLC"))
+    assert [p for p in service.verify(service.workbook_anchor(workbook))] == []
+    [problem] = service.verify(Anchor("cd" * 32))
+    assert "no audit entry has hash" in str(problem)
+    lapsed = service.screening_decisions()["SUP-1:fcc-covered-list:dahua"]["lapsed"]
+    assert lapsed["because"].startswith("the name changed from 'Dаhua Vision LLC' to 'Dahua Vision LLC'")

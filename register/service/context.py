@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from register.domain.method import Method
 from register.domain.models import RecordKind
-from register.store import RegisterFile, Transaction
+from register.store import Transaction
 
 Clock = Callable[[], datetime]
 
@@ -56,14 +56,14 @@ class RegisterContext:
     """The register one service works on, the actor its changes are recorded under, and the
     clock that dates them. Every part of the service reads and writes through this."""
 
-    def __init__(self, register: RegisterFile, actor: str, clock: Clock):
+    def __init__(self, register: Any, actor: str, clock: Clock):  # a RegisterFile or a PostgresRegister
         self.file = register
         self.actor = actor
         self.clock = clock
         self._method: tuple[dict[str, Any], Method] | None = None
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Any:
         return self.file.path
 
     @property

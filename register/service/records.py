@@ -29,7 +29,7 @@ from register.store.register_file import META_ID, META_TABLE
 
 @dataclass(frozen=True)
 class RegisterInfo:
-    path: Path
+    path: Any  # the register file's Path, or a PostgreSQL location (printed without its password)
     name: str
     scope: str
     schema_version: int

@@ -26,6 +26,7 @@ from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service.context import RegisterContext
 from register.store import Transaction
+from register.store.canonical import ordered_items
 
 SCREENING_RUNS_TABLE = "screening_runs"
 SCREENING_DECISIONS_TABLE = "screening_decisions"
@@ -74,26 +75,26 @@ class Screening:
         carried: list[dict[str, Any]] = []
         if only is not None and previous is not None and previous["lists"] == summaries:
             carried = [h for h in previous["hits"] if h["supplier_id"] not in only and h["supplier_id"] in stored]
-            screened_ids = sorted(only & set(stored))
+            screened = [(i, stored[i]) for i in sorted(only) if i in stored]
         else:
-            previous, screened_ids = None, sorted(stored)
+            previous, screened = None, ordered_items(stored)  # read in one pass, not one by one
         # Stored suppliers were validated when written: screening needs only their names.
-        suppliers = [_ScreenedNames(i, stored[i]["name"], stored[i].get("parent_name", ""), stored[i].get("aliases", []))
-                     for i in screened_ids]
-        screened = [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
+        suppliers = [_ScreenedNames(i, record["name"], record.get("parent_name", ""), record.get("aliases", []))
+                     for i, record in screened]
+        fresh = [hit.as_record() for hit in screen_suppliers(suppliers, self._screener(lists))]
         run_id = f"RUN-{len(runs) + 1:06d}"
         run = {
             "run": run_id, "at": self._context.now(), "actor": self._context.actor, "trigger": trigger,
             "matching": MATCHING_RULE, "normalisation": normalisation_sources(),
             "lists": summaries, "list_sources": list_sources(lists), "suppliers_screened": len(suppliers),
             "hits_carried_from": previous["run"] if previous else None,
-            "hits": sorted(carried + screened, key=lambda h: h["hit"]),
+            "hits": sorted(carried + fresh, key=lambda h: h["hit"]),
         }
         tx.put(SCREENING_RUNS_TABLE, run_id, run)
         # A decision holds only while the text it was made about is unchanged: those that no
         # longer hold are marked lapsed, with why, in this same audited commit.
         names = {s.supplier_id: {"name": s.name, "parent_name": s.parent_name, "aliases": s.aliases} for s in suppliers}
-        lapsed = lapsed_decisions(tx.records(SCREENING_DECISIONS_TABLE), screened, names, run=run_id, at=run["at"])
+        lapsed = lapsed_decisions(tx.records(SCREENING_DECISIONS_TABLE), fresh, names, run=run_id, at=run["at"])
         for decision_id, decision in lapsed.items():
             tx.put(SCREENING_DECISIONS_TABLE, decision_id, decision)
         return run

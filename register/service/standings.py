@@ -22,6 +22,7 @@ from register.domain.partners import PartnerStanding
 from register.domain.scoring import RiskStanding
 from register.service.context import RegisterContext
 from register.service.screening import Screening
+from register.store.canonical import ordered_items
 
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
@@ -80,8 +81,8 @@ class Standings:
             hits = self._screening.hits()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
-        for record_id in sorted(stored):
-            row = model.model_validate(stored[record_id]).model_dump(mode="json")
+        for record_id, data in ordered_items(stored):  # one pass, not one lookup per record
+            row = model.model_validate(data).model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
             if kind is RecordKind.suppliers:
@@ -99,8 +100,7 @@ class Standings:
         """`statement_of_application`, one partner at a time in id order."""
         stored = self._context.stored(RecordKind.suppliers)
         standings = self.partner_standings(as_of)
-        for supplier_id in sorted(stored):
-            supplier = stored[supplier_id]
+        for supplier_id, supplier in ordered_items(stored):
             yield {"name": supplier["name"], **standings[supplier_id].as_dict(),
                    "certifications": list(supplier.get("certifications") or []),
                    "partner_evidence": supplier.get("partner_evidence", "")}

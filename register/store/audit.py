@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import orjson
 
@@ -83,11 +83,9 @@ def verify_chain(
     problems: list[AuditProblem] = []
     prev = GENESIS
     last_state: dict[tuple[str, str], str | None] = {}
-    for position, key in enumerate(sorted(audit), start=1):
+    for position, (key, entry) in enumerate(_ordered(audit), start=1):
         where = f"audit entry {key.lstrip('0') or '0'}"
-        try:
-            entry = _read(audit, key)
-        except RegisterCorrupt:
+        if entry is _DAMAGED:
             problems.append(AuditProblem(where, "is not valid JSON: the entry was damaged"))
             prev = ""
             continue
@@ -104,12 +102,10 @@ def verify_chain(
         last_state[(str(entry.get("kind")), str(entry.get("record_id")))] = entry.get("state_hash")
 
     for kind, rows in sorted(records.items()):
-        for record_id in sorted(rows):  # each record read when checked: a snapshot never holds them all
+        for record_id, record in _ordered(rows):  # each record read when checked: a snapshot never holds them all
             logged = last_state.pop((kind, record_id), None)
             where = f"{kind} {record_id}"
-            try:
-                record = rows[record_id]
-            except RegisterCorrupt:
+            if record is _DAMAGED:
                 problems.append(AuditProblem(where, "is not valid JSON: the record was damaged"))
                 continue
             if logged is None:
@@ -131,8 +127,27 @@ def head(audit: dict[str, dict[str, Any]]) -> str:
 
 
 def entries(audit: Mapping[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    if hasattr(audit, "ordered_items"):
+        yield from (entry for _, entry in audit.ordered_items())
+        return
     for key in sorted(audit):
         yield _read(audit, key)
+
+
+_DAMAGED = object()
+
+
+def _ordered(rows: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(key, value) in key order; a value the file holds as invalid JSON comes as _DAMAGED.
+    A table that streams itself in order (PostgreSQL) cannot hold invalid JSON."""
+    if hasattr(rows, "ordered_items"):
+        yield from rows.ordered_items()
+        return
+    for key in sorted(rows):
+        try:
+            yield key, _read(rows, key)
+        except RegisterCorrupt:
+            yield key, _DAMAGED
 
 
 def _read(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
@@ -181,3 +196,15 @@ def _read_or_none(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
         return _read(audit, key)
     except RegisterCorrupt:
         return None
+
+
+def changed_fields(logged: Iterable[dict[str, Any]]) -> list[str]:
+    """The fields these audit entries of one record changed: an update's changed fields, and
+    every field of a record created or deleted."""
+    fields: set[str] = set()
+    for entry in logged:
+        if entry.get("action") == "update":
+            fields.update(entry.get("changes", {}))
+        else:
+            fields.update(entry.get("after") or entry.get("before") or {})
+    return sorted(fields)

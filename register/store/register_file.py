@@ -24,7 +24,7 @@ from tinydb.table import Table
 
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterExists, RegisterNotFound
 from register.store import audit
-from register.store.canonical import EncodedDocument, canonical_bytes, record_line
+from register.store.canonical import EncodedDocument, canonical_bytes, document_stream, record_line
 from register.store.layout import FileExtents, LazyRecords, Repeat, index_document, parse_document, repeats_in
 
 SCHEMA_VERSION = 1
@@ -228,7 +228,7 @@ class _SnapshotStorage(Storage):
         self._handle.close()
 
 
-def _atomic_write(path: Path, payload: list[bytes]) -> None:
+def _atomic_write(path: Path, payload: Iterable[bytes]) -> None:
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
@@ -382,6 +382,20 @@ class RegisterFile:
                 register._storage.flush(tx._apply())
             finally:
                 register._storage.writable = False
+        return register
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], tables: Iterable[tuple[str, Iterable[tuple[str, bytes]]]]) -> RegisterFile:
+        """A new register file holding exactly these tables (name order; records as canonical
+        bytes in id order), written atomically in little memory: `register copy`'s target."""
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise RegisterNotFound(f"cannot create {target}: folder {target.parent} does not exist")
+        register = cls(target)
+        with register._locked():
+            if target.exists():
+                raise RegisterExists(f"{target} already exists; refusing to overwrite it")
+            _atomic_write(target, document_stream(tables))
         return register
 
     @contextlib.contextmanager
