@@ -35,6 +35,7 @@ from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISK
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
 from register.domain.scoring import band_for, countermeasure_counts
+from register.domain.summary import RegisterInfo
 from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.errors import ExportCancelled, RegisterError
 from register.io.xlsx import (
@@ -108,26 +109,12 @@ class ExportResult:
         return {"path": str(self.path), "sheets": dict(self.sheets), "bytes": self.bytes, "sha256": self.sha256}
 
 
-@dataclass(frozen=True)
-class RegisterFacts:
-    """The register as a whole, as the Summary sheet and the document properties state it."""
-
-    name: str
-    scope: str
-    schema_version: int
-    method_version: str
-    counts: dict[str, int]
-    content_hash: str
-    audit_head: str
-    audit_entries: int
-
-
 @dataclass
 class ExportData:
     """Everything the workbook shows. The callables produce their rows when the sheet that
     shows them is written, one row at a time, so a register of any size streams through."""
 
-    register: RegisterFacts
+    register: RegisterInfo
     method: Method
     as_of: dt.date
     preparer: str

@@ -45,7 +45,8 @@ from register.service.exporting import export_data
 from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
-from register.service.records import RegisterInfo, Records
+from register.domain.summary import RegisterInfo
+from register.service.records import Records
 from register.service.reviews import Reviews
 from register.service.screening import (
     SCREENING_DECISIONS_TABLE,

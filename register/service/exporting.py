@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any, Iterator
 
 from register.domain.models import RecordKind
-from register.io.workbook import ExportData, RegisterFacts
+from register.io.workbook import ExportData
 from register.service.context import RegisterContext
 from register.service.records import Records
 from register.service.reviews import Reviews
@@ -35,10 +35,7 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
             yield risks[risk_id]
 
     return ExportData(
-        register=RegisterFacts(
-            name=info.name, scope=info.scope, schema_version=info.schema_version, method_version=info.method_version,
-            counts=info.counts, content_hash=info.content_hash, audit_head=info.audit_head, audit_entries=info.audit_entries,
-        ),
+        register=info,
         method=context.method,
         as_of=as_of,
         preparer=preparer or context.actor,

@@ -6,7 +6,6 @@ audited the same way whichever front end asked for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -17,6 +16,7 @@ from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
+from register.domain.summary import RegisterInfo
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
 from register.service.context import RegisterContext, stored_form
@@ -25,19 +25,6 @@ from register.store import AuditProblem, Transaction, verify_chain
 from register.store.audit import AUDIT_TABLE, Anchor, anchor_problems, entries, head
 from register.store.canonical import tables_hash
 from register.store.register_file import META_ID, META_TABLE
-
-
-@dataclass(frozen=True)
-class RegisterInfo:
-    path: Any  # the register file's Path, or a PostgreSQL location (printed without its password)
-    name: str
-    scope: str
-    schema_version: int
-    method_version: str
-    counts: dict[str, int]
-    content_hash: str
-    audit_head: str
-    audit_entries: int
 
 
 class Records:
