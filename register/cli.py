@@ -47,17 +47,22 @@ def _print_json(value: Any) -> None:
     click.echo(json_terminal_safe(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()))
 
 
-def _db_path(db: str | None) -> Path:
+def _db_path(db: str | None) -> Any:
+    """The register to use: a PostgreSQL URL as given, else a file path."""
     from register.paths import default_register_path
 
+    if db and db.startswith(("postgresql://", "postgres://")):
+        return db
     return Path(db).expanduser() if db else default_register_path()
 
 
-def _register_location(db: str | None) -> Path:
-    """The register a command's files must never overwrite (symlinks followed)."""
+def _register_location(db: str | None) -> Path | None:
+    """The register file a command's outputs must never overwrite (symlinks followed); None
+    for a register on a server."""
     import os
 
-    return Path(os.path.realpath(_db_path(db)))
+    location = _db_path(db)
+    return Path(os.path.realpath(location)) if isinstance(location, Path) else None
 
 
 def _open(db: str | None) -> RegisterService:
@@ -80,8 +85,9 @@ def review_import_options(command: Any) -> Any:
 
 
 db_option = click.option(
-    "--db", "db", metavar="PATH", envvar="REGISTER_PATH", show_envvar=True,
-    help="Register file (default: REGISTER_PATH, else register.json in the per-user data folder).",
+    "--db", "db", metavar="PATH|URL", envvar="REGISTER_PATH", show_envvar=True,
+    help="Register file, or postgresql://host/dbname for a team register on PostgreSQL "
+         "(default: REGISTER_PATH, else register.json in the per-user data folder).",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
@@ -100,16 +106,35 @@ def cli(ctx: click.Context, debug: bool, actor: str | None) -> None:
 
 
 @cli.command()
-@click.argument("path", type=click.Path(dir_okay=False))
-@click.option("--name", help="Register name (default: the file name).")
+@click.argument("path", metavar="PATH|URL", type=click.Path(dir_okay=False))
+@click.option("--name", help="Register name (default: the file name, or the database name).")
 @click.option("--scope", default="", help="Scope of the assessment (ISO 28001 5.2).")
 @click.pass_obj
 def init(obj: dict, path: str, name: str | None, scope: str) -> None:
-    """Create an empty register at PATH (refuses to overwrite)."""
+    """Create an empty register at PATH (refuses to overwrite). With postgresql://host/dbname
+    it is created in that database (schema "register"), with the roles register_reader,
+    register_editor and register_admin."""
     from register.service import RegisterService
 
-    service = RegisterService.create(path, name=name, scope=scope, actor=obj.get("actor"))
+    service = RegisterService.create(_db_path(path), name=name, scope=scope, actor=obj.get("actor"))
     _echo(f"created register {service.info().name!r} at {service.path}")
+
+
+@cli.command()
+@click.argument("source", metavar="SOURCE")
+@click.argument("destination", metavar="DEST")
+@json_option
+def copy(source: str, destination: str, as_json: bool) -> None:
+    """Copy a register, every record and its whole audit chain, between a file and PostgreSQL
+    (either way). DEST must not exist yet; the copy has the same audit head."""
+    from register.service import RegisterService
+
+    shown_source, info = RegisterService.copy(_db_path(source), _db_path(destination))
+    if as_json:
+        _print_json({"source": shown_source, "destination": str(info.path), "counts": info.counts,
+                     "audit_entries": info.audit_entries, "audit_head": info.audit_head, "content_hash": info.content_hash})
+        return
+    _echo(f"copied {shown_source} to {info.path}: {info.audit_entries} audit entries, head {info.audit_head}")
 
 
 @cli.command(name="import")
@@ -293,15 +318,29 @@ def _print_table(columns: list[str], rows: list[dict[str, Any]]) -> None:
     _echo(f"({len(rows)} records)")
 
 
-@cli.command()
+@cli.command(epilog="""\b
+Without an anchor, verify proves the register agrees with itself. With --head or --against it
+also proves that nothing before the anchored entry changed: the register is that state or a
+later one extending it.""")
 @db_option
+@click.option("--head", "head", metavar="HASH", help="An audit head kept elsewhere (register info prints it).")
+@click.option("--against", "against", metavar="WORKBOOK.xlsx", type=click.Path(dir_okay=False, path_type=Path),
+              help="An exported auditor workbook: verify against the audit head it recorded.")
 @json_option
-def verify(db: str | None, as_json: bool) -> None:
-    """Check the audit chain and that every record equals its last logged state."""
+def verify(db: str | None, head: str | None, against: Path | None, as_json: bool) -> None:
+    """Check the audit chain, every record against its last logged state, its model and the
+    method, and (with an anchor) that nothing before the anchored entry changed."""
+    import re
+
     from register.errors import RegisterCorrupt
 
+    if head is not None and against is not None:
+        _fail("give --head or --against, not both", EXIT_USAGE)
+    if head is not None and not re.fullmatch(r"[0-9a-f]{64}", head.strip().lower()):
+        _fail("--head takes the 64-hex-digit audit head that register info prints", EXIT_USAGE)
     with _snapshot(db) as service:  # read record by record: a register of any size verifies in little memory
-        problems = service.verify()
+        anchor = service.head_anchor(head) if head is not None else service.workbook_anchor(against) if against is not None else None
+        problems = service.verify(anchor)
         try:
             info = service.info()
         except RegisterCorrupt:  # a damaged line has no hash to give; verify has named it
@@ -312,6 +351,7 @@ def verify(db: str | None, as_json: bool) -> None:
             "audit_entries": None if info is None else info.audit_entries,
             "audit_head": None if info is None else info.audit_head,
             "content_hash": None if info is None else info.content_hash,
+            "anchor": None if anchor is None else {"head": anchor.head, "entries": anchor.entries, "source": anchor.source},
             "problems": [str(p) for p in problems],
         })
     elif problems or info is None:
@@ -319,7 +359,12 @@ def verify(db: str | None, as_json: bool) -> None:
             _echo(f"problem: {problem}", err=True)
         _echo(f"register: {len(problems)} problem(s) in {service.path}", err=True)
     else:
-        _echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state")
+        _echo(f"ok: {info.audit_entries} audit entries chain intact; every record matches its last logged state, "
+                   "its model and the method")
+        if anchor is not None:
+            _echo(f"ok: nothing before the anchored entry ({anchor.source}: {anchor.head}) changed")
+        else:
+            _echo("(no anchor: this proves internal consistency only; see register verify --help)")
         _echo(f"audit head {info.audit_head}")
     sys.exit(EXIT_ERROR if problems or info is None else EXIT_OK)
 
@@ -354,7 +399,8 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
     _echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
     if bands.unknown:
         _echo("bands not in this method: " + ", ".join(f"{k} {n}" for k, n in bands.unknown.items()))
-    _echo(f"method {info.method_version}; {info.audit_entries} audit entries; head {info.audit_head[:16]}…")
+    _echo(f"method {info.method_version}; {info.audit_entries} audit entries")
+    _echo(f"audit head {info.audit_head} (keep it elsewhere: register verify --head HASH proves nothing before it changed)")
 
 
 @cli.command()
@@ -401,10 +447,10 @@ def tui(obj: dict, db: str | None) -> None:
     _run_tui(_db_path(db), obj.get("actor"))
 
 
-def _run_tui(path: Path, actor: str | None) -> None:
+def _run_tui(path: Any, actor: str | None) -> None:
     from register.errors import RegisterNotFound
 
-    if not path.is_file():
+    if isinstance(path, Path) and not path.is_file():
         raise RegisterNotFound(
             f"no register at {path}; create one with `register init {path}` or try the demo with `register demo`"
         )
@@ -530,6 +576,10 @@ def review_open_risk(review_id: str, criterion_id: str, likelihood: int, consequ
 
 def _hit_line(hit: dict[str, Any]) -> str:
     line = f"{hit['hit']}  {hit['status']:<9}  {hit['score']:>5}  {hit['list']}: {hit['entity']}  ({hit['matched']})"
+    if hit.get("why"):
+        line += f"\n    why: {hit['why']}"
+    if hit.get("reopened"):
+        line += f"\n    re-opened: {hit['reopened']}"
     if hit.get("reason"):
         line += f"\n    reason: {hit['reason']}"
     if hit.get("caveat"):
@@ -555,7 +605,10 @@ def screen(ctx: click.Context, db: str | None, list_files: tuple[Path, ...], as_
     if as_json:
         _print_json({**{k: v for k, v in run.items() if k != "hits"}, "hits": [h for rows in hits.values() for h in rows]})
         return
-    _echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']} (review threshold {run['threshold']:g})")
+    _echo(f"{run['run']}: screened {run['suppliers_screened']} suppliers at {run['at']}")
+    _echo(f"  matching: {run['matching']}")
+    for name, version in run["normalisation"].items():
+        _echo(f"  {name.replace('_', ' ')}: {version}")
     for used in run["lists"]:
         _echo(f"  list {used['name']} ({used['entities']} entities, dated {used['dated'] or 'undated'}) sha256 {used['sha256']}")
     for _, rows in sorted(hits.items()):

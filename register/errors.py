@@ -45,27 +45,34 @@ class RecordExists(RegisterError):
 
 
 class StaleRecord(RegisterError):
-    """A save started from an older revision of a record than the register now holds.
+    """A save started from an older revision of a record than the register now holds (either
+    store raises it alike, see register.store.audit.stale_record).
 
     A record's revision is the `seq` of the last audit entry that wrote it. `expected` is the
     revision the save started from, `revision` the one stored now (None: deleted since),
-    `changed` maps each field changed since to its value now, and `changed_by` / `changed_at`
-    name the last change."""
+    `fields` names the fields changed since and `changed` maps each to its value now;
+    `changed_by` / `changed_at` name the last change."""
 
-    def __init__(self, message: str, *, table: str, record_id: str, expected: int, revision: int | None,
-                 changed: dict[str, Any], changed_by: str | None = None, changed_at: str | None = None):
+    def __init__(self, message: str, fields: list[str] | None = None, *, table: str = "", record_id: str = "",
+                 expected: int = 0, revision: int | None = None, changed: dict[str, Any] | None = None,
+                 changed_by: str | None = None, changed_at: str | None = None):
         super().__init__(message)
+        self.changed = changed or {}
+        self.fields = fields if fields is not None else sorted(self.changed)
         self.table = table
         self.record_id = record_id
         self.expected = expected
         self.revision = revision
-        self.changed = changed
         self.changed_by = changed_by
         self.changed_at = changed_at
 
     @property
     def deleted(self) -> bool:
         return self.revision is None
+
+
+class AccessDenied(RegisterError):
+    """The database refused a change this login's role does not allow."""
 
 
 class InvalidRecord(RegisterError):

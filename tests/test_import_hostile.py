@@ -45,11 +45,14 @@ def _refused(service: RegisterService, path: Path, match: str) -> str:
     return str(caught.value)
 
 
-def run_cli(*args: str, timeout: float = 60) -> tuple[subprocess.CompletedProcess[str], float]:
+def run_cli(*args: str, timeout: float = 120) -> tuple[subprocess.CompletedProcess[str], float]:
+    """The command's result and the processor seconds it used: unlike wall time, those do not
+    grow when other work shares the machine (`timeout` only stops a runaway)."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     result = subprocess.run([sys.executable, "-m", "register", *args], capture_output=True, text=True, timeout=timeout, env=env)
-    return result, time.monotonic() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return result, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def test_not_a_spreadsheet(service: RegisterService, tmp_path: Path) -> None:
@@ -116,9 +119,9 @@ def test_zip_bomb_by_compression_ratio(service: RegisterService, tmp_path: Path,
     bomb = xml.replace(b"Supplier 1<", b"A" * (40 * 1024 * 1024) + b"<")
     path = rewrite_zip(valid, tmp_path / "bomb.xlsx", {SHEET: bomb})
     assert path.stat().st_size < 1024 * 1024
-    started = time.monotonic()
+    started = time.process_time()  # processor time: not inflated when the machine is shared
     _refused(service, path, "zip bomb")
-    assert time.monotonic() - started < 2
+    assert time.process_time() - started < 2
 
 
 def test_zip_bomb_by_declared_size(service: RegisterService, tmp_path: Path, valid: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -194,7 +197,7 @@ def test_megabyte_cells(service: RegisterService, tmp_path: Path, valid: Path) -
 
 def _cli_refuses(path: Path, register: Path) -> str:
     before = register.read_bytes()
-    result, seconds = run_cli("import", str(path), "--db", str(register), timeout=30)
+    result, seconds = run_cli("import", str(path), "--db", str(register))
     assert result.returncode == 1, result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("register: "), result.stderr
@@ -233,9 +236,9 @@ def test_absurdly_wide_header_rows_stay_fast(service: RegisterService, tmp_path:
     rows = "\n".join(",".join([f"S-{r}", "n"] + ["v"] * width) for r in range(30))
     path = tmp_path / "wide.csv"
     path.write_text(header + "\n" + rows + "\n", encoding="utf-8")
-    started = time.monotonic()
+    started = time.process_time()  # processor time: not inflated when the machine is shared
     report = service.import_file(path, dry_run=True)
-    assert time.monotonic() - started < 10
+    assert time.process_time() - started < 10
     assert report.total == 30 and len(report.source["unmapped"]) == 510
 
 

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from register.cli import cli
 from register.domain.models import RecordKind
-from register.domain.screening import REVIEW_THRESHOLD, Screener, normalise_name
+from register.domain.screening import Screener, normalise_name
 from register.errors import RecordNotFound, RegisterError
 from register.io.screening_lists import builtin_lists, read_external_list
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService, SourceRow
@@ -28,7 +28,7 @@ def screener() -> Screener:
 
 
 def fcc_hits(screener: Screener, name: str) -> dict[str, float]:
-    return {entity.entity_id: score for entity, score, _ in screener.scores(name) if entity.list_id == FCC}
+    return {m.entity.entity_id: m.score for m in screener.scores(name) if m.entity.list_id == FCC}
 
 
 @pytest.mark.parametrize("name, entity_id", [
@@ -80,29 +80,16 @@ def fcc_hits(screener: Screener, name: str) -> dict[str, float]:
 ])
 def test_names_like_covered_entities_are_flagged(screener: Screener, name: str, entity_id: str) -> None:
     hits = fcc_hits(screener, name)
-    assert entity_id in hits, f"{name!r} ({normalise_name(name)!r}) did not reach the threshold: {hits}"
-    assert hits[entity_id] >= REVIEW_THRESHOLD
+    assert entity_id in hits, f"{name!r} ({normalise_name(name)!r}) was not flagged: {hits}"
 
 
-def _ordinary_names() -> list[str]:
-    lines = (FIXTURES / "ordinary_supplier_names.txt").read_text(encoding="utf-8").splitlines()
-    return [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-
-
-def test_ordinary_names_and_near_misses_stay_below_the_threshold(screener: Screener) -> None:
-    names = _ordinary_names()
-    assert len(names) >= 300
-    flagged = {name: screener.scores(name) for name in names}
-    flagged = {name: [(e.entity_id, s) for e, s, _ in hits] for name, hits in flagged.items() if hits}
-    assert flagged == {}
-
-
-def test_near_misses_score_but_below_threshold(screener: Screener) -> None:
-    # The scorer does see the resemblance: a near miss scores well above nothing.
-    for name, entity_id in [("Huawen Foods", "huawei"), ("Kasper Consulting", "kaspersky"), ("Z.T. Electric", "zte"),
-                            ("Data Hua Logistics", "dahua")]:
-        scores = {e.entity_id: s for e, s, _ in screener.scores(name, cutoff=50)}
-        assert 50 <= scores[entity_id] < REVIEW_THRESHOLD
+def test_a_name_one_unlike_letter_from_a_short_listed_word_is_not_flagged(screener: Screener) -> None:
+    # The scorer's reach: one letter typed for another (Huawey) is flagged, another letter
+    # (Huawen) is not: "Huawen Foods" is another company's name. Ordinary names: see
+    # tests/test_screening_evasion.py.
+    assert "huawei" in fcc_hits(screener, "Huawey Foods")
+    for name in ["Huawen Foods", "Kasper Consulting", "Z.T. Electric", "Data Hua Logistics"]:
+        assert fcc_hits(screener, name) == {}, name
 
 
 def test_normalisation_drops_case_accents_punctuation_and_legal_forms() -> None:
@@ -116,7 +103,7 @@ def test_normalisation_drops_case_accents_punctuation_and_legal_forms() -> None:
 
 
 def test_purpose_limited_entities_carry_the_caveat(screener: Screener) -> None:
-    caveats = {e.entity_id: e.caveat for e, _, _ in screener.scores("Hikvision") + screener.scores("Huawei")}
+    caveats = {m.entity.entity_id: m.entity.caveat for m in screener.scores("Hikvision") + screener.scores("Huawei")}
     assert "public safety" in caveats["hikvision"]
     assert caveats["huawei"] is None
 
@@ -286,3 +273,125 @@ def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: Regis
     }
     assert screening_of(service, "S1")[0]["status"] == "confirmed"
     assert service.verify() == []
+
+
+# --- issue 13: a hit belongs to what it matched ----------------------------------------------
+
+def statuses_of(service: RegisterService, supplier_id: str) -> dict[str, str]:
+    return {h["hit"]: h["status"] for h in screening_of(service, supplier_id)}
+
+
+def lapse_entries(service: RegisterService) -> list[dict]:
+    return [e for e in service.audit_log() if e["kind"] == SCREENING_DECISIONS_TABLE and e["action"] == "update"]
+
+
+def test_each_field_has_its_own_hit_recording_the_exact_text(service: RegisterService) -> None:
+    service.import_rows(RecordKind.suppliers, rows({"supplier_id": "S1", "name": "Hikvision USA Inc.",
+                                                    "parent_name": "Hangzhou Hikvision Digital Technology Co., Ltd."}))
+    hits = {h["hit"]: h for h in service.latest_screening_run()["hits"] if h["list_id"] == FCC}
+    assert set(hits) == {"S1:fcc-covered-list:hikvision", "S1:fcc-covered-list:hikvision:parent_name"}
+    assert hits["S1:fcc-covered-list:hikvision"]["screened_name"] == "Hikvision USA Inc."
+    assert hits["S1:fcc-covered-list:hikvision:parent_name"]["screened_name"] == "Hangzhou Hikvision Digital Technology Co., Ltd."
+    assert hits["S1:fcc-covered-list:hikvision"]["matched_words"] == [{"listed": "hikvision", "found": "hikvision", "how": "exact"}]
+    assert "distinctive word" in hits["S1:fcc-covered-list:hikvision"]["why"]
+
+
+def test_a_hit_dismissed_on_the_name_reopens_when_the_parent_becomes_a_listed_company(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Hauwei Foods", "hq_country": "MX"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:huawei", "dismissed", "Unrelated food importer")
+    service.screen()  # an unchanged re-screen keeps the decision
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:huawei"] == "dismissed"
+    assert lapse_entries(service) == []
+
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "parent_name": "Huawei Technologies Co. Ltd."}, revision=service.revision(RecordKind.suppliers, "S1"))
+    statuses = statuses_of(service, "S1")
+    assert statuses["S1:fcc-covered-list:huawei"] == "potential"
+    assert statuses["S1:fcc-covered-list:huawei:parent_name"] == "potential"
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:huawei")
+    assert shown["reopened"].startswith("the parent name changed to 'Huawei Technologies Co. Ltd.', which matches")
+    [entry] = lapse_entries(service)
+    assert entry["record_id"] == "S1:fcc-covered-list:huawei"
+    assert "parent name changed" in entry["changes"]["lapsed"][1]["because"]
+    assert service.verify() == []
+
+
+def test_a_hit_reopens_when_the_name_it_matched_changes(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Dahua Technology USA"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:dahua", "confirmed", "Dahua's US subsidiary")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "notes": "phone number updated"}, revision=service.revision(RecordKind.suppliers, "S1"))
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "confirmed"  # the name did not change
+
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "name": "Dаhua Tech USA"}, revision=service.revision(RecordKind.suppliers, "S1"))  # Cyrillic а
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:dahua")
+    assert shown["status"] == "potential" and shown["matched"] == "name: Dаhua Tech USA"
+    assert shown["reopened"] == "the name changed from 'Dahua Technology USA' to 'Dаhua Tech USA'; screened afresh"
+    assert [e["record_id"] for e in lapse_entries(service)] == ["S1:fcc-covered-list:dahua"]
+    # Changing it back does not revive the old decision: a person decides again.
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier}, revision=service.revision(RecordKind.suppliers, "S1"))
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "potential"
+    service.decide_hit("S1:fcc-covered-list:dahua", "confirmed", "Checked again")
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:dahua"] == "confirmed"
+
+
+def test_a_parent_change_to_an_unrelated_company_keeps_the_name_decision(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "ZTE USA Inc"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    service.decide_hit("S1:fcc-covered-list:zte", "confirmed", "ZTE's US subsidiary")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "parent_name": "Prairie Holdings"}, revision=service.revision(RecordKind.suppliers, "S1"))
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:zte"] == "confirmed"
+    assert lapse_entries(service) == []
+
+
+def test_a_register_written_before_issue_13_opens_lists_verifies_and_keeps_its_decisions(tmp_path: Path) -> None:
+    """Written by the program as it was before issue 13 (one hit per entity, decisions without
+    a field): it must still open, list and verify, and its decisions hold while their text does."""
+    path = tmp_path / "old.json"
+    path.write_bytes((FIXTURES / "register_before_issue13.json").read_bytes())
+    old = RegisterService.open(path, actor="analyst")
+    assert old.verify() == []
+    assert statuses_of(old, "S1") == {"S1:fcc-covered-list:hikvision": "dismissed", "S1:ndaa-fy2019-889:hikvision": "potential"}
+    assert statuses_of(old, "S2")["S2:fcc-covered-list:dahua"] == "confirmed"  # a parent-name hit of old
+
+    run = old.screen()  # re-screened by today's matcher: parent hits get their own ids
+    assert "S2:fcc-covered-list:dahua:parent_name" in {h["hit"] for h in run["hits"]}
+    assert statuses_of(old, "S1")["S1:fcc-covered-list:hikvision"] == "dismissed"
+    assert statuses_of(old, "S2")["S2:fcc-covered-list:dahua:parent_name"] == "confirmed"
+    assert lapse_entries(old) == []
+    assert old.verify() == []
+
+
+def test_the_run_and_the_workbook_record_the_screening_sources(service: RegisterService, tmp_path: Path) -> None:
+    import openpyxl
+
+    service.import_rows(RecordKind.suppliers, rows({"supplier_id": "S1", "name": "ZTE USA Inc"}))
+    run = service.latest_screening_run()
+    assert "confusables.txt" in run["normalisation"]["confusables"] and run["normalisation"]["unicode_character_database"]
+    huawei = next(e for e in run["list_sources"][FCC] if e["entity_id"] == "huawei")
+    assert (huawei["notice_number"], huawei["effective_on"]) == ("DA 21-309", "2021-03-12")
+    assert "distinctive word" in run["matching"]
+
+    out = tmp_path / "audit.xlsx"
+    service.export_workbook(out)
+    sheet = openpyxl.load_workbook(out, read_only=True)["Screening sources"]
+    cells = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert ["run", run["run"]] in [list(r[:2]) for r in cells]
+    assert any(r[0] == "normalisation: confusables" and "Unicode 15.1.0" in r[1] for r in cells if r and r[0])
+    assert (FCC, "FCC Covered List", builtin_lists()[0].sha256, "huawei", "Huawei Technologies Company", "DA 21-309") in \
+        [tuple(r[:6]) for r in cells if len(r) >= 6]
+
+
+def test_aliases_the_supplier_trades_as_are_screened_and_decided_like_the_name(service: RegisterService) -> None:
+    supplier = {"supplier_id": "S1", "name": "Northfield Video Systems", "hq_country": "US",
+                "aliases": "NVS Security; Hikvisión Distribution USA"}
+    service.import_rows(RecordKind.suppliers, rows(supplier))
+    hit = next(h for h in service.latest_screening_run()["hits"] if h["hit"] == "S1:fcc-covered-list:hikvision:aliases")
+    assert hit["screened_name"] == "Hikvisión Distribution USA"
+    service.decide_hit("S1:fcc-covered-list:hikvision:aliases", "confirmed", "Distributes Hikvision cameras")
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "aliases": "Hikvisión Distribution USA; NVS"}, revision=service.revision(RecordKind.suppliers, "S1"))
+    assert statuses_of(service, "S1")["S1:fcc-covered-list:hikvision:aliases"] == "confirmed"  # that alias is unchanged
+    service.save(RecordKind.suppliers, {**SUPPLIER, **supplier, "aliases": "Hik Vision Distribution"}, revision=service.revision(RecordKind.suppliers, "S1"))
+    shown = next(h for h in screening_of(service, "S1") if h["hit"] == "S1:fcc-covered-list:hikvision:aliases")
+    assert shown["status"] == "potential"
+    assert shown["reopened"].startswith("the aliases changed from 'Hikvisión Distribution USA' to 'Hik Vision Distribution'")

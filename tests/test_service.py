@@ -4,7 +4,7 @@ from register.domain.models import RecordKind
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
 from register.service import SourceRow
 
-from conftest import risk, supplier
+from conftest import register_state, risk, supplier
 
 
 def rows(*field_sets):
@@ -61,13 +61,13 @@ def test_duplicate_id_in_one_file_first_row_wins(service):
     assert service.get(RecordKind.suppliers, "A").name == "Supplier A"
 
 
-def test_strict_and_dry_run_write_nothing(service, register_path):
-    before = register_path.read_bytes()
+def test_strict_and_dry_run_write_nothing(service, register_location):
+    before = register_state(register_location)
     strict = service.import_rows(RecordKind.suppliers, rows(supplier("A"), supplier("B", tier=0)), strict=True)
     dry = service.import_rows(RecordKind.suppliers, rows(supplier("A")), dry_run=True)
     assert strict.rejected == 1 and not strict.written
     assert dry.created == 1 and not dry.written
-    assert register_path.read_bytes() == before
+    assert register_state(register_location) == before
 
 
 def test_delete_refuses_while_referenced_then_audits(service):

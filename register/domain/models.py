@@ -113,6 +113,10 @@ CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2
 Rating = Annotated[int, Field(ge=1, le=5)]
 OptionalDate = Annotated[date | None, BeforeValidator(_none_if_blank)]
 SemicolonList = Annotated[list[str], BeforeValidator(_split_list(";")), AfterValidator(_unique)]
+Aliases = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=200)]], BeforeValidator(_split_list(";")), AfterValidator(_unique),
+    Field(max_length=20),
+]
 CrossReference = Annotated[str, Field(pattern=CROSS_REFERENCE_PATTERN, description="framework:version:id, e.g. NIST-CSF:2.0:GV.SC-07")]
 
 
@@ -128,6 +132,7 @@ class Supplier(_Record):
         default=None, description="Country of the ultimate parent; defaults to hq_country"
     )
     parent_name: str = Field(default="", max_length=200, description="Ultimate parent company, screened like the name")
+    aliases: Aliases = Field(default_factory=list, description="Other names the supplier trades as (d/b/a), screened like the name")
     category: Annotated[Category, BeforeValidator(_category)]
     tier: int = Field(ge=1, le=3)
     criticality: Rating

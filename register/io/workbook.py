@@ -35,6 +35,7 @@ from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISK
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
 from register.domain.scoring import band_for, countermeasure_counts
+from register.domain.summary import RegisterInfo
 from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.errors import ExportCancelled, RegisterError
 from register.io.xlsx import (
@@ -55,8 +56,9 @@ SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TR
     "Countermeasures",
 )
 STATEMENT_OF_APPLICATION, PARTNER_REVIEWS = "Statement of Application", "Partner reviews"
+SCREENING_SOURCES = "Screening sources"
 SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES,
-               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS)
+               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS, SCREENING_SOURCES)
 PROGRESS_EVERY = 1000
 
 # Band colours by id; a method with other band ids gets colours by severity rank.
@@ -107,26 +109,12 @@ class ExportResult:
         return {"path": str(self.path), "sheets": dict(self.sheets), "bytes": self.bytes, "sha256": self.sha256}
 
 
-@dataclass(frozen=True)
-class RegisterFacts:
-    """The register as a whole, as the Summary sheet and the document properties state it."""
-
-    name: str
-    scope: str
-    schema_version: int
-    method_version: str
-    counts: dict[str, int]
-    content_hash: str
-    audit_head: str
-    audit_entries: int
-
-
 @dataclass
 class ExportData:
     """Everything the workbook shows. The callables produce their rows when the sheet that
     shows them is written, one row at a time, so a register of any size streams through."""
 
-    register: RegisterFacts
+    register: RegisterInfo
     method: Method
     as_of: dt.date
     preparer: str
@@ -139,6 +127,9 @@ class ExportData:
     statement_of_application: Callable[[], Iterator[dict[str, Any]]]
     partner_reviews: list[dict[str, Any]]
     audit_entries: Callable[[], Iterator[dict[str, Any]]]
+    # What the latest screening run screened against: {"run", "at", "matching", "normalisation":
+    # {what: version}, "lists": [list summaries], "entries": [one row per listed entity]}
+    screening_sources: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -214,6 +205,7 @@ def export_workbook(
         _write_audit_trail(sheets[AUDIT_TRAIL], data.audit_entries(), progress)
         _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], data)
         _write_partner_reviews(sheets[PARTNER_REVIEWS], data.partner_reviews)
+        _write_screening_sources(sheets[SCREENING_SOURCES], data.screening_sources)
         _write_summary(sheets[SUMMARY], summary_sections(data, suppliers))
         for sheet in sheets.values():
             sheet.finish()
@@ -547,6 +539,24 @@ def _write_partner_reviews(sheet: SheetWriter, rows: list[dict[str, Any]]) -> No
     sheet.table_header([Column(h, "0.0%" if h == "conformance" else None, width=_WIDTHS.get(h)) for h in columns])
     for row in rows:
         sheet.append([_as_date(row.get(h)) if h == "reviewed_on" else _cell_value(row.get(h)) for h in columns])
+
+
+SCREENING_ENTRY_COLUMNS = ("list_id", "list", "list_sha256", "entity_id", "entity", "notice_number", "notice", "effective_on",
+                           "source_url")
+
+
+def _write_screening_sources(sheet: SheetWriter, sources: dict[str, Any]) -> None:
+    """What screening matched against: each listed entity with the notice and date that listed
+    it, each list's hash, and the versions of the data names were normalised with."""
+    sheet.titled("Screening sources: the lists and normalisation data of the latest screening run", (22, 30, 26, 30, 46, 14, 60, 14, 60))
+    _section(sheet, "Screening run", ("measure", "value"))
+    for label, value in (("run", sources.get("run")), ("at", sources.get("at")), ("matching", sources.get("matching"))):
+        sheet.append([label, _cell_value(value)])
+    for what, version in (sources.get("normalisation") or {}).items():
+        sheet.append([f"normalisation: {what.replace('_', ' ')}", version])
+    _section(sheet, "Listed entities", SCREENING_ENTRY_COLUMNS)
+    for entry in sources.get("entries") or []:
+        sheet.append([_cell_value(entry.get(column)) for column in SCREENING_ENTRY_COLUMNS])
 
 
 def partner_section(figures: SupplierFigures) -> SummarySection:

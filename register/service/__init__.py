@@ -38,6 +38,7 @@ from register.domain.scoring import RiskStanding
 from register.domain.tabular import input_columns
 from register.domain.screening import ScreeningList
 from register.errors import InvalidStoredRecord
+from register.io.anchors import read_workbook_anchor
 from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
 from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
@@ -45,7 +46,8 @@ from register.service.exporting import export_data
 from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
-from register.service.records import RegisterInfo, Records
+from register.domain.summary import RegisterInfo
+from register.service.records import Records
 from register.service.reviews import Reviews
 from register.service.screening import (
     SCREENING_DECISIONS_TABLE,
@@ -54,14 +56,20 @@ from register.service.screening import (
     Screening,
 )
 from register.service.standings import Standings
-from register.store import AuditProblem, RegisterFile, Transaction
+from register.store import (
+    AuditProblem, Transaction, create_store, location_name, open_store, shown_location, snapshot_store,
+)
+from register.store.audit import Anchor
 
 
 class RegisterService:
     """The one API of a register (see the modules of this package for each concern)."""
 
-    def __init__(self, register: RegisterFile, *, actor: str | None = None, clock: Clock = utc_now):
-        self._context = context = RegisterContext(register, actor or default_actor(), clock)
+    def __init__(self, register: Any, *, actor: str | None = None, clock: Clock = utc_now):
+        # `register` is a RegisterFile or a PostgresRegister (see register.store). On a server
+        # the audit log names the database login, so the service acts as that login.
+        login = getattr(register, "login", None)
+        self._context = context = RegisterContext(register, login() if login else actor or default_actor(), clock)
         self._screening = Screening(context)
         self._records = Records(context, self._screening)
         self._standings = Standings(context, self._screening)
@@ -78,21 +86,36 @@ class RegisterService:
         method: Method = DEFAULT_METHOD, actor: str | None = None, clock: Clock = utc_now,
     ) -> Self:
         actor = actor or default_actor()
-        meta = {"name": name or Path(path).stem, "scope": scope, "method": method.model_dump(mode="json")}
-        register = RegisterFile.create(path, meta, actor=actor, at=stamp(clock()))
+        meta = {"name": name or location_name(path), "scope": scope, "method": method.model_dump(mode="json")}
+        register = create_store(path, meta, actor=actor, at=stamp(clock()))
         return cls(register, actor=actor, clock=clock)
 
     @classmethod
     def open(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Self:
-        return cls(RegisterFile(path), actor=actor, clock=clock)
+        return cls(open_store(path), actor=actor, clock=clock)
 
     @classmethod
     @contextlib.contextmanager
     def open_snapshot(cls, path: str | os.PathLike[str], *, actor: str | None = None, clock: Clock = utc_now) -> Iterator[Self]:
         """A read-only service over the register as committed now, reading records from disk
         as it needs them: one consistent version, in memory that does not grow with the register."""
-        with RegisterFile.snapshot(path) as register:
+        with snapshot_store(path) as register:
             yield cls(register, actor=actor, clock=clock)
+
+    @staticmethod
+    def location_name(location: Any) -> str:
+        """A register's short name: the file's name, or its database (and schema)."""
+        return Path(location).name if isinstance(location, Path) else location_name(location)
+
+    @classmethod
+    def copy(cls, source: Any, destination: Any) -> tuple[str, RegisterInfo]:
+        """Copy a register between stores (file or PostgreSQL, either way) with every record
+        and its whole audit chain; returns how the source is shown and the copy's summary."""
+        from register.store.copying import copy_register
+
+        copy_register(source, destination)
+        with cls.open_snapshot(destination) as copied:
+            return shown_location(source), copied.info()
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[Self]:
@@ -105,7 +128,8 @@ class RegisterService:
 
     # --- the register --------------------------------------------------------------------------
     @property
-    def path(self) -> Path:
+    def path(self) -> Any:
+        """The register file's Path, or its PostgreSQL location (shown without a password)."""
         return self._context.path
 
     @property
@@ -136,8 +160,19 @@ class RegisterService:
     def audit_entries(self) -> Iterator[dict[str, Any]]:
         return self._records.audit_entries()
 
-    def verify(self) -> list[AuditProblem]:
-        return self._records.verify()
+    def verify(self, anchor: Anchor | None = None) -> list[AuditProblem]:
+        """Everything verify can check; with `anchor`, also that nothing before it changed."""
+        return self._records.verify(anchor)
+
+    @staticmethod
+    def head_anchor(head: str) -> Anchor:
+        """An audit head kept elsewhere (what `register info` prints), to verify against."""
+        return Anchor(head.strip().lower())
+
+    def workbook_anchor(self, workbook: Path) -> Anchor:
+        """The audit chain head (and entry count) an exported workbook recorded, to verify against."""
+        head, entries = read_workbook_anchor(Path(workbook))
+        return Anchor(head, entries, source=f"--against {Path(workbook).name}")
 
     # --- records -------------------------------------------------------------------------------
     def stored(self, kind: RecordKind | str) -> dict[str, dict[str, Any]]:
@@ -329,7 +364,8 @@ class RegisterService:
         """
         target = self._context.output(out, "export to")
         with self.snapshot() as view:
-            data = export_data(view._context, view._records, view._standings, view._reviews, as_of=as_of, preparer=preparer)
+            data = export_data(view._context, view._records, view._standings, view._reviews, view._screening,
+                               as_of=as_of, preparer=preparer)
             return export_workbook(data, target, on_progress=on_progress, cancel=cancel)
 
 

@@ -17,7 +17,8 @@ from register.domain.models import MODELS, RecordKind
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidStoredRecord
 from register.io.outputs import check_output
-from register.store import RegisterFile, Transaction
+from register.store import Transaction
+from register.store.canonical import ordered_items
 
 Clock = Callable[[], datetime]
 
@@ -59,21 +60,23 @@ class RegisterContext:
     """The register one service works on, the actor its changes are recorded under, and the
     clock that dates them. Every part of the service reads and writes through this."""
 
-    def __init__(self, register: RegisterFile, actor: str, clock: Clock):
+    def __init__(self, register: Any, actor: str, clock: Clock):  # a RegisterFile or a PostgresRegister
         self.file = register
         self.actor = actor
         self.clock = clock
         self._method: tuple[dict[str, Any], Method] | None = None
 
     @property
-    def path(self) -> Path:
+    def path(self) -> Any:
         return self.file.path
 
     def output(self, path: str | os.PathLike[str], action: str, *, reading: Path | None = None) -> Path:
         """Where an output the user named goes (symlinks followed), refused when it is this
         register, its lock or the file being read (`reading`); `action` names the command in
         messages ("export to")."""
-        protected = {self.path: "the register", Path(f"{self.path}.lock"): "the register's lock file"}
+        protected: dict[Path, str] = {}
+        if isinstance(self.path, Path):  # a register on a server has no file to protect
+            protected = {self.path: "the register", Path(f"{self.path}.lock"): "the register's lock file"}
         if reading is not None:
             protected[Path(reading)] = "the file being imported"
         return check_output(path, action, protected)
@@ -132,10 +135,9 @@ class RegisterContext:
         """(id, record) for every record of a kind in id order, validated. One that fails
         validation raises InvalidStoredRecord, or, when `invalid` is given, is left out and
         added there, so the others are still read."""
-        stored = self.stored(kind)
-        for record_id in sorted(stored):
+        for record_id, data in ordered_items(self.stored(kind)):  # one pass, not one lookup per record
             try:
-                yield record_id, self.stored_record(kind, record_id, stored[record_id])
+                yield record_id, self.stored_record(kind, record_id, data)
             except InvalidStoredRecord as problem:
                 if invalid is None:
                     raise

@@ -9,14 +9,15 @@ from datetime import date
 from typing import Any, Iterator
 
 from register.domain.models import RecordKind
-from register.io.workbook import ExportData, RegisterFacts
+from register.io.workbook import ExportData
 from register.service.context import RegisterContext
 from register.service.records import Records
 from register.service.reviews import Reviews
+from register.service.screening import Screening
 from register.service.standings import Standings
 
 
-def export_data(context: RegisterContext, records: Records, standings: Standings, reviews: Reviews, *,
+def export_data(context: RegisterContext, records: Records, standings: Standings, reviews: Reviews, screening: Screening, *,
                 as_of: date | None, preparer: str | None) -> ExportData:
     """The workbook's content on `as_of` (default today), prepared by `preparer` (default the actor)."""
     as_of = as_of or context.today()
@@ -34,10 +35,7 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
             yield risks[risk_id]
 
     return ExportData(
-        register=RegisterFacts(
-            name=info.name, scope=info.scope, schema_version=info.schema_version, method_version=info.method_version,
-            counts=info.counts, content_hash=info.content_hash, audit_head=info.audit_head, audit_entries=info.audit_entries,
-        ),
+        register=info,
         method=context.method,
         as_of=as_of,
         preparer=preparer or context.actor,
@@ -50,4 +48,5 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
         statement_of_application=lambda: standings.iter_statement_of_application(as_of),
         partner_reviews=reviews.conformance_table(),
         audit_entries=records.audit_entries,
+        screening_sources=screening.sources(),
     )

@@ -6,36 +6,25 @@ audited the same way whichever front end asked for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
 from pydantic import BaseModel, ValidationError
 
+from register.domain.integrity import table_problems
+from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
+from register.domain.summary import RegisterInfo
 from register.domain.validation import Problem, problems_from
-from register.errors import InvalidRecord, RecordExists, RecordNotFound, RegisterCorrupt, RegisterError
+from register.errors import InvalidRecord, RecordExists, RecordNotFound, RegisterError
 from register.service.context import RegisterContext, stored_form
 from register.service.screening import Screening
 from register.store import AuditProblem, Transaction, verify_chain
-from register.store.audit import AUDIT_TABLE, entries, head
+from register.store.audit import AUDIT_TABLE, Anchor, anchor_problems, entries, head
 from register.store.canonical import tables_hash
 from register.store.register_file import META_ID, META_TABLE
-
-
-@dataclass(frozen=True)
-class RegisterInfo:
-    path: Path
-    name: str
-    scope: str
-    schema_version: int
-    method_version: str
-    counts: dict[str, int]
-    content_hash: str
-    audit_head: str
-    audit_entries: int
 
 
 class Records:
@@ -151,27 +140,30 @@ class Records:
             tx.delete(kind.value, record_id)
 
     # --- checking ------------------------------------------------------------------------------
-    def verify(self) -> list[AuditProblem]:
-        """Chain breaks, records that differ from their logged state, and stored scores that
-        no longer follow from their inputs."""
-        document = self._context.file.document()
+    def verify(self, anchor: Anchor | None = None) -> list[AuditProblem]:
+        """Every problem verify can find: tables or records the file holds twice; breaks in the
+        audit chain; records that differ from their last logged state, are not valid against
+        their model or not what the register writes, or whose scores do not follow from their
+        inputs under the method; references to records the register lacks. With `anchor`, also
+        whether the log still holds the anchored entry (nothing before it changed)."""
+        file = self._context.file
+        document = file.document()
         tables = {name: rows for name, rows in document.items() if name != AUDIT_TABLE}
-        problems = verify_chain(document.get(AUDIT_TABLE, {}), tables)
-        method = self._context.method
-        risks = document.get(RecordKind.risks.value, {})
-        for risk_id in sorted(risks):
-            try:
-                data = risks[risk_id]
-            except RegisterCorrupt:
-                continue  # reported by verify_chain
-            try:
-                risk = Risk.model_validate(data)
-                recomputed = stored_form(score_risk(risk, method)) if risk.method_version == method.method_version else data
-            except (ValidationError, ValueError) as exc:
-                problems.append(AuditProblem(f"risks {risk_id}", f"is not a valid risk: {exc}".splitlines()[0]))
-                continue
-            if recomputed != data:
-                problems.append(AuditProblem(f"risks {risk_id}", "stored scores do not follow from its inputs under the method"))
+        audit_log = document.get(AUDIT_TABLE, {})
+        problems = [
+            AuditProblem(f"{table} {record_id}" if record_id else f"table {table}",
+                         "appears more than once in the file: the register reads the last, another reader may take the "
+                         "first (a line was added by hand)")
+            for table, record_id in file.repeated()
+        ]
+        problems += verify_chain(audit_log, tables)
+        try:
+            method: Method | None = self._context.method
+        except (ValidationError, KeyError, TypeError):
+            method = None  # the register header is named below
+        problems += [AuditProblem(where, problem) for where, problem in table_problems(tables, method)]
+        if anchor is not None:
+            problems += anchor_problems(audit_log, anchor)
         return problems
 
 

@@ -19,10 +19,11 @@ from register.domain.dashboard import (
 from register.domain.exposure import exposure as exposure_of
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.partners import PartnerStanding
-from register.errors import InvalidStoredRecord
 from register.domain.scoring import RiskStanding
+from register.errors import InvalidStoredRecord
 from register.service.context import RegisterContext
 from register.service.screening import Screening
+from register.store.canonical import ordered_items
 
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
@@ -90,12 +91,15 @@ class Standings:
                 if invalid is None:
                     raise
                 # The standings of the suppliers that do validate: those are listed.
-                valid = {record_id: stored[record_id] for record_id, _ in self._context.stored_records(kind, invalid=[])}
-                standings = self.partner_standings(as_of, valid)
+                problems: list[InvalidStoredRecord] = []
+                for _ in self._context.stored_records(kind, invalid=problems):
+                    pass
+                bad = {problem.record_id for problem in problems}
+                standings = self.partner_standings(as_of, {rid: data for rid, data in ordered_items(stored) if rid not in bad})
             hits = self._screening.hits()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
-        for record_id, record in self._context.stored_records(kind, invalid=invalid):
+        for record_id, record in self._context.stored_records(kind, invalid=invalid):  # one ordered pass
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
@@ -114,8 +118,7 @@ class Standings:
         """`statement_of_application`, one partner at a time in id order."""
         stored = self._context.stored(RecordKind.suppliers)
         standings = self.partner_standings(as_of)
-        for supplier_id in sorted(stored):
-            supplier = stored[supplier_id]
+        for supplier_id, supplier in ordered_items(stored):
             yield {"name": supplier["name"], **standings[supplier_id].as_dict(),
                    "certifications": list(supplier.get("certifications") or []),
                    "partner_evidence": supplier.get("partner_evidence", "")}

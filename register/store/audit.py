@@ -11,11 +11,11 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from collections.abc import Mapping
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import orjson
 
-from register.errors import RegisterCorrupt
+from register.errors import RegisterCorrupt, StaleRecord
 from register.store.canonical import canonical_bytes, canonical_hash
 
 GENESIS = "0" * 64
@@ -83,11 +83,9 @@ def verify_chain(
     problems: list[AuditProblem] = []
     prev = GENESIS
     last_state: dict[tuple[str, str], str | None] = {}
-    for position, key in enumerate(sorted(audit), start=1):
+    for position, (key, entry) in enumerate(_ordered(audit), start=1):
         where = f"audit entry {key.lstrip('0') or '0'}"
-        try:
-            entry = _read(audit, key)
-        except RegisterCorrupt:
+        if entry is _DAMAGED:
             problems.append(AuditProblem(where, "is not valid JSON: the entry was damaged"))
             prev = ""
             continue
@@ -104,12 +102,10 @@ def verify_chain(
         last_state[(str(entry.get("kind")), str(entry.get("record_id")))] = entry.get("state_hash")
 
     for kind, rows in sorted(records.items()):
-        for record_id in sorted(rows):  # each record read when checked: a snapshot never holds them all
+        for record_id, record in _ordered(rows):  # each record read when checked: a snapshot never holds them all
             logged = last_state.pop((kind, record_id), None)
             where = f"{kind} {record_id}"
-            try:
-                record = rows[record_id]
-            except RegisterCorrupt:
+            if record is _DAMAGED:
                 problems.append(AuditProblem(where, "is not valid JSON: the record was damaged"))
                 continue
             if logged is None:
@@ -196,11 +192,107 @@ def head(audit: dict[str, dict[str, Any]]) -> str:
 
 
 def entries(audit: Mapping[str, dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    if hasattr(audit, "ordered_items"):
+        yield from (entry for _, entry in audit.ordered_items())
+        return
     for key in sorted(audit):
         yield _read(audit, key)
+
+
+_DAMAGED = object()
+
+
+def _ordered(rows: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(key, value) in key order; a value the file holds as invalid JSON comes as _DAMAGED.
+    A table that streams itself in order (PostgreSQL) cannot hold invalid JSON."""
+    if hasattr(rows, "ordered_items"):
+        yield from rows.ordered_items()
+        return
+    for key in sorted(rows):
+        try:
+            yield key, _read(rows, key)
+        except RegisterCorrupt:
+            yield key, _DAMAGED
 
 
 def _read(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
     """An entry without keeping it parsed in memory, when the log is read lazily."""
     peek = getattr(audit, "peek", None)
     return peek(key) if peek is not None else audit[key]
+
+
+@dataclass(frozen=True)
+class Anchor:
+    """A head hash kept outside the register (printed by `register info`, recorded in an
+    exported workbook), with the number of entries it closed when that is known."""
+
+    head: str
+    entries: int | None = None
+    source: str = "--head"
+
+
+def anchor_problems(audit: Mapping[str, dict[str, Any]], anchor: Anchor) -> list[AuditProblem]:
+    """Whether the log still holds the anchored entry, at its place: then every entry up to it
+    is as it was when the anchor was taken, since each entry's hash covers the one before it.
+    The register may have grown since (a later state extending the anchored one); entries
+    removed, rewritten (even with freshly computed hashes) or reordered before the anchor
+    leave no entry with the anchored hash there."""
+    where = f"anchor {anchor.source}"
+    if anchor.head == GENESIS and not anchor.entries:
+        return []
+    if anchor.entries is not None:
+        key = seq_key(anchor.entries)
+        entry = _read_or_none(audit, key) if key in audit else None
+        if isinstance(entry, dict) and entry.get("hash") == anchor.head:
+            return []
+        found = f"entry {anchor.entries} has hash {entry.get('hash')}" if isinstance(entry, dict) else f"the log has {len(audit)} entries"
+        return [AuditProblem(where, f"expected audit entry {anchor.entries} with hash {anchor.head}, but {found}: the register is not "
+                                    "the anchored state or a later one (entries were removed, rewritten or reordered, or it is another register)")]
+    for key in sorted(audit):
+        entry = _read_or_none(audit, key)
+        if isinstance(entry, dict) and entry.get("hash") == anchor.head:
+            return []
+    return [AuditProblem(where, f"no audit entry has hash {anchor.head}: the register is not the anchored state or a later one "
+                                "(entries were removed, rewritten or reordered, or it is another register)")]
+
+
+def _read_or_none(audit: Mapping[str, dict[str, Any]], key: str) -> Any:
+    try:
+        return _read(audit, key)
+    except RegisterCorrupt:
+        return None
+
+
+def stale_record(kind: str, record_id: str, expected: int, current: int | None, since: list[dict[str, Any]]) -> StaleRecord:
+    """The refusal of a save that started from revision `expected` of a record now at
+    `current` (None: deleted), given the audit entries that wrote it since, oldest first: who
+    changed which fields, and each field's value now. Both stores raise it alike."""
+    changed: dict[str, Any] = {}
+    for entry in since:
+        if entry.get("action") == "update":
+            changed.update({name: values[1] for name, values in (entry.get("changes") or {}).items()})
+        elif entry.get("action") == "create":
+            changed.update(entry.get("after") or {})
+    last = since[-1] if since else {}
+    noun = kind[:-1] if kind.endswith("s") else kind
+    what = "deleted" if current is None else "changed"
+    who = f" by {last['actor']} at {last['at']}" if last.get("actor") else ""
+    listed = f" ({', '.join(sorted(changed))})" if changed and current is not None else ""
+    return StaleRecord(
+        f"{noun} {record_id} was {what}{who} after you opened it{listed}; "
+        "reload it to see the newer values, or save again to overwrite them",
+        changed_fields(since), table=kind, record_id=record_id, expected=expected, revision=current,
+        changed={} if current is None else changed, changed_by=last.get("actor"), changed_at=last.get("at"),
+    )
+
+
+def changed_fields(logged: Iterable[dict[str, Any]]) -> list[str]:
+    """The fields these audit entries of one record changed: an update's changed fields, and
+    every field of a record created or deleted."""
+    fields: set[str] = set()
+    for entry in logged:
+        if entry.get("action") == "update":
+            fields.update(entry.get("changes", {}))
+        else:
+            fields.update(entry.get("after") or entry.get("before") or {})
+    return sorted(fields)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from bisect import bisect_left
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import orjson
@@ -22,6 +22,17 @@ def canonical_hash(value: Any) -> str:
     return hashlib.sha256(canonical_bytes(value)).hexdigest()
 
 
+def ordered_items(rows: Mapping[str, Any]) -> Iterator[tuple[str, Any]]:
+    """(id, record) in id order, each record read when reached. A table that can stream itself
+    in order (a PostgreSQL store's) does so, instead of being asked for one record at a time."""
+    stream = getattr(rows, "ordered_items", None)
+    if stream is not None:
+        yield from stream()
+        return
+    for key in sorted(rows):
+        yield key, rows[key]
+
+
 def tables_hash(tables: Mapping[str, Mapping[str, Any]]) -> str:
     """`canonical_hash` of {table: {id: record}}, fed record by record so a large register
     is never encoded into one buffer."""
@@ -29,8 +40,8 @@ def tables_hash(tables: Mapping[str, Mapping[str, Any]]) -> str:
     for t_index, name in enumerate(sorted(tables)):
         digest.update((b"," if t_index else b"") + orjson.dumps(name) + b":{")
         rows = tables[name]
-        for r_index, key in enumerate(sorted(rows)):
-            digest.update((b"," if r_index else b"") + orjson.dumps(key) + b":" + canonical_bytes(rows[key]))
+        for r_index, (key, record) in enumerate(ordered_items(rows)):
+            digest.update((b"," if r_index else b"") + orjson.dumps(key) + b":" + canonical_bytes(record))
         digest.update(b"}")
     digest.update(b"}")
     return digest.hexdigest()
@@ -143,3 +154,17 @@ class EncodedDocument:
 
 def document_bytes(document: dict[str, dict[str, Any]]) -> bytes:
     return b"".join(EncodedDocument().chunks(document))
+
+
+def document_stream(tables: Iterable[tuple[str, Iterable[tuple[str, bytes]]]]) -> Iterator[bytes]:
+    """The register file's bytes, from tables given in name order, each with its records'
+    canonical bytes in id order: the layout EncodedDocument writes, in little memory."""
+    yield b"{\n"
+    for index, (name, rows) in enumerate(tables):
+        yield (b",\n" if index else b"") + orjson.dumps(name) + b": {"
+        empty = True
+        for doc_id, encoded in rows:
+            yield (b"" if empty else b",") + record_line(doc_id, encoded)
+            empty = False
+        yield b"}" if empty else b"\n}"
+    yield b"\n}\n"

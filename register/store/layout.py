@@ -8,6 +8,8 @@ field, and opening a register parses only the records people look at. A file not
 
 from __future__ import annotations
 
+import io
+import json
 import os
 import re
 from collections.abc import Iterator, Mapping, MutableMapping
@@ -189,11 +191,16 @@ class FileExtents(Mapping[str, bytes]):
         return len(self._extents)
 
 
-def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | None:
+Repeat = tuple[str, str | None]
+"""A table (id None) or a record (table, id) the file holds more than once."""
+
+
+def index_document(handle: BinaryIO, repeats: list[Repeat] | None = None) -> dict[str, dict[str, tuple[int, int]]] | None:
     """Where each record of a file in our layout lies, as {table: {id: (offset, length)}}.
 
     Reads the file line by line, so a register of any size is indexed in little memory;
-    None if the file is not in our layout.
+    None if the file is not in our layout. Like every JSON reader we use, the index keeps the
+    last of a table or record that appears twice; each repeat is added to `repeats`.
     """
     handle.seek(0)
     lines = iter(handle)
@@ -211,7 +218,10 @@ def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | 
             header = _TABLE_HEADER.fullmatch(line)
             if header is None or (tables and not more_tables):
                 return None
-            tables[header.group(1).decode()] = table = {}
+            name = header.group(1).decode()
+            if name in tables and repeats is not None:
+                repeats.append((name, None))
+            tables[name] = table = {}
             if header.group(2):  # an empty table: "name": {}
                 table, more_tables = None, line.endswith(b",\n")
             elif line.endswith(b",\n"):
@@ -229,6 +239,31 @@ def index_document(handle: BinaryIO) -> dict[str, dict[str, tuple[int, int]]] | 
             if line.find(_SECOND_RECORD, start) >= 0:
                 return None
             more_records = line.endswith(b",\n")
+            if key in table and repeats is not None:
+                repeats.append((name, key))
             table[key] = (position + start, len(line) - start - (2 if more_records else 1))
         position += len(line)
     return None
+
+
+def repeats_in(raw: bytes) -> list[Repeat]:
+    """Every table or record the file holds more than once. A file not in our layout is parsed
+    whole, and any JSON object in it that repeats a key is named by that key."""
+    repeats: list[Repeat] = []
+    if index_document(io.BytesIO(raw), repeats) is not None:
+        return repeats
+    repeated: list[Repeat] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen:
+                repeated.append(("(object)", key))
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except ValueError:
+        return []  # not JSON at all: opening the register names that
+    return repeated

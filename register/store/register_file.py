@@ -25,8 +25,8 @@ from tinydb.table import Table
 
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterError, RegisterExists, RegisterNotFound, StaleRecord
 from register.store import audit
-from register.store.canonical import EncodedDocument, canonical_bytes, record_line
-from register.store.layout import FileExtents, LazyRecords, index_document, parse_document
+from register.store.canonical import EncodedDocument, canonical_bytes, document_stream, record_line
+from register.store.layout import FileExtents, LazyRecords, Repeat, index_document, parse_document, repeats_in
 
 SCHEMA_VERSION = 1
 META_TABLE = "register"
@@ -239,7 +239,10 @@ class _SnapshotStorage(Storage):
             raise
 
     def _load(self, path: Path) -> Document_:
-        index = index_document(self._handle)
+        self.repeats: list[Repeat] | None = []
+        index = index_document(self._handle, self.repeats)
+        if index is None:
+            self.repeats = None  # not our layout: found by parsing when asked for
         if index is not None and META_TABLE in index:
             data: dict[str, Any] = {}
             for name, extents in index.items():
@@ -259,11 +262,16 @@ class _SnapshotStorage(Storage):
     def refresh(self) -> None:
         """A snapshot never moves to a newer version of the file."""
 
+    def repeated(self) -> list[Repeat]:
+        if self.repeats is None:
+            self.repeats = repeats_in(os.pread(self._handle.fileno(), os.fstat(self._handle.fileno()).st_size, 0))
+        return self.repeats
+
     def close(self) -> None:
         self._handle.close()
 
 
-def _atomic_write(path: Path, payload: list[bytes]) -> None:
+def _atomic_write(path: Path, payload: Iterable[bytes]) -> None:
     directory = path.parent
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
     try:
@@ -359,23 +367,7 @@ class Transaction:
 
     def _stale(self, kind: str, record_id: str, expected: int, current: int | None) -> StaleRecord:
         since = audit.writes_since(self._db.storage.read().get(audit.AUDIT_TABLE, {}), kind, record_id, expected)
-        changed: dict[str, Any] = {}
-        for entry in since:
-            if entry.get("action") == "update":
-                changed.update({name: values[1] for name, values in (entry.get("changes") or {}).items()})
-            elif entry.get("action") == "create":
-                changed.update(entry.get("after") or {})
-        last = since[-1] if since else {}
-        noun = kind[:-1] if kind.endswith("s") else kind
-        what = "deleted" if current is None else "changed"
-        who = f" by {last['actor']} at {last['at']}" if last else ""
-        fields = f" ({', '.join(sorted(changed))})" if changed and current is not None else ""
-        return StaleRecord(
-            f"{noun} {record_id} was {what}{who} after you opened it{fields}; "
-            "reload it to see the newer values, or save again to overwrite them",
-            table=kind, record_id=record_id, expected=expected, revision=current,
-            changed={} if current is None else changed, changed_by=last.get("actor"), changed_at=last.get("at"),
-        )
+        return audit.stale_record(kind, record_id, expected, current, since)
 
     def discard(self) -> None:
         """Drop every staged change: leaving the transaction then writes nothing."""
@@ -479,6 +471,20 @@ class RegisterFile:
                 register._storage.writable = False
         return register
 
+    @classmethod
+    def load(cls, path: str | os.PathLike[str], tables: Iterable[tuple[str, Iterable[tuple[str, bytes]]]]) -> RegisterFile:
+        """A new register file holding exactly these tables (name order; records as canonical
+        bytes in id order), written atomically in little memory: `register copy`'s target."""
+        target = Path(path)
+        if not target.parent.is_dir():
+            raise RegisterNotFound(f"cannot create {target}: folder {target.parent} does not exist")
+        register = cls(target)
+        with register._locked():
+            if target.exists():
+                raise RegisterExists(f"{target} already exists; refusing to overwrite it")
+            _atomic_write(target, document_stream(tables))
+        return register
+
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
         try:
@@ -497,6 +503,13 @@ class RegisterFile:
         self._storage.refresh()
         assert self._storage._data is not None
         return self._storage._data
+
+    def repeated(self) -> list[Repeat]:
+        """Tables and records the file holds more than once (a hand edit): the register reads
+        the last of each, but another reader may take the first."""
+        if isinstance(self._storage, _SnapshotStorage):
+            return self._storage.repeated()
+        return repeats_in(self.path.read_bytes())
 
     def table(self, kind: str) -> dict[str, dict[str, Any]]:
         return self.document().get(kind, {})

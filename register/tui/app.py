@@ -78,6 +78,8 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
                  workdir: Path | None = None) -> None:
         super().__init__()
         self.db_path = db_path
+        # The file's name, or the database (and schema) of a PostgreSQL register.
+        self.db_name = RegisterService.location_name(db_path)
         self.actor = actor
         self.clock = clock
         self.workdir = workdir or Path.cwd()
@@ -92,7 +94,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
                     yield RecordBrowser(kind, id=f"browser-{kind.value}")
             with TabPane("Dashboard", id="dashboard"):
                 yield Dashboard(id="dashboard-view")
-        yield Label(f"Opening {self.db_path.name}…", id="status-line")
+        yield Label(f"Opening {self.db_name}…", id="status-line")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -101,7 +103,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         return True
 
     def on_mount(self) -> None:
-        self.sub_title = self.db_path.name
+        self.sub_title = self.db_name
         self.load_register()
 
     # --- loading -------------------------------------------------------------------------------
@@ -129,7 +131,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
             browser.load(message.snapshot)
         self.query_one(Dashboard).load(message.snapshot)
         counts = ", ".join(f"{t.total:,} {k.value}" for k, t in message.snapshot.tables.items())
-        self.sub_title = f"{message.snapshot.name} — {self.db_path.name}"
+        self.sub_title = f"{message.snapshot.name} — {self.db_name}"
         self.query_one("#status-line", Label).update(f"{counts} · method {message.snapshot.method.method_version} · ? help · ctrl+p commands")
         if first:
             self.current_browser().table.focus()

@@ -61,11 +61,16 @@ def _tone_style(tone: str | None) -> str:
 def hit_text(hit: dict[str, Any]) -> Content:
     """One screening hit: status, entity, list, score, and the purpose caveat or reason."""
     label, tone = HIT_CELLS.get(hit["status"], (hit["status"], None))
-    safe = {key: terminal_safe(str(hit.get(key) or "")) for key in ("entity", "list", "matched", "caveat", "reason")}
+    safe = {key: terminal_safe(str(hit.get(key) or ""))
+            for key in ("entity", "list", "matched", "why", "reopened", "caveat", "reason")}
     parts: list[tuple[str, str] | str] = [
         (label, _tone_style(tone)), " ", (safe["entity"], "bold"), f"\n  list: {safe['list']}",
         f"\n  score: {hit['score']}", f"\n  {safe['matched']}",
     ]
+    if safe["why"]:
+        parts.append(f"\n  why: {safe['why']}")
+    if safe["reopened"]:
+        parts += ["\n  re-opened: ", (safe["reopened"], "italic")]
     if safe["caveat"]:
         parts += ["\n  caveat: ", (safe["caveat"], "italic")]
     if safe["reason"]:
