@@ -148,3 +148,13 @@ def test_an_output_that_fails_half_way_leaves_the_old_file_and_no_partial_one(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q.xlsx", "register.json", "register.json.lock"]
     monkeypatch.setattr(Workbook, "save", real_save)
     assert service.write_questionnaire(out, "S-0") > 0 and out.read_bytes()[:2] == b"PK"
+
+
+def test_an_exported_workbook_is_readable_by_others_as_a_plain_file_would_be(tmp_path: Path) -> None:
+    register = tmp_path / "register.json"
+    RegisterService.create(register, actor="tester")
+    out = tmp_path / "audit.xlsx"
+    assert run_cli("export", str(out), "--db", str(register)).returncode == 0
+    plain = tmp_path / "plain"
+    plain.touch()
+    assert out.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777

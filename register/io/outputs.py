@@ -52,7 +52,7 @@ def atomic_output(target: Path, what: str) -> Iterator[Path]:
         raise RegisterError(f"cannot write the {what} to {target}: {exc.strerror or exc}") from None
     os.close(handle)
     temporary = Path(name)
-    os.chmod(temporary, _mode_for(target))
+    os.chmod(temporary, output_mode(target))
     try:
         yield temporary
         with open(temporary, "rb") as written:
@@ -66,7 +66,7 @@ def atomic_output(target: Path, what: str) -> Iterator[Path]:
         raise
 
 
-def _mode_for(target: Path) -> int:
+def output_mode(target: Path) -> int:
     """The permissions the finished file gets: the replaced file's, else what a plain create
     would give under this process's umask (mkstemp's own 0600 would hide a workbook meant to
     be shared)."""

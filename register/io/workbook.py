@@ -38,6 +38,7 @@ from register.domain.scoring import band_for, countermeasure_counts
 from register.domain.summary import RegisterInfo
 from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.errors import ExportCancelled, RegisterError
+from register.io.outputs import output_mode
 from register.io.xlsx import (
     BOLD,
     DATE_FORMAT,
@@ -194,6 +195,7 @@ def export_workbook(
     except OSError as exc:
         raise RegisterError(f"cannot write {out}: {exc.strerror or exc}") from None
     os.close(handle)
+    os.chmod(temporary, output_mode(out))  # a workbook to share, not mkstemp's private 0600
     suppliers = SupplierFigures()
     try:
         _write_method(sheets[METHOD], data, book)
