@@ -274,8 +274,8 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
 
 
 _TABLE_COLUMNS = {
-    "suppliers": ["supplier_id", "name", "hq_country", "parent_country", "category", "criticality", "extra_hemispheric", "worst_residual_score"],
-    "interconnections": ["interconnection_id", "name", "from_country", "to_country", "type", "capacity_mw", "worst_residual_score"],
+    "suppliers": ["supplier_id", "name", "hq_country", "parent_country", "category", "criticality", "extra_hemispheric", "foreign_adversary", "worst_residual_score"],
+    "interconnections": ["interconnection_id", "name", "from_country", "to_country", "type", "capacity_mw", "worst_residual_score", "worst_dependency_residual"],
     "risks": ["risk_id", "subject_id", "likelihood", "consequence", "inherent_score", "inherent_band", "residual_score", "residual_band", "status"],
 }
 
@@ -671,21 +671,43 @@ def _pct(share: float | None) -> str:
     return "n/a" if share is None else f"{share:.1%}"
 
 
+def _risk_text(risk: dict[str, Any] | dict) -> str:
+    if risk.get("worst_residual_score") is None:
+        return "no scored open risk"
+    return f"worst residual {risk['worst_residual_score']} {risk['worst_residual_band']} ({risk['worst_residual_supplier']})"
+
+
+def _print_flag_share(label: str, flag: str, share: dict[str, Any]) -> None:
+    _echo(f"{label}: {share[flag]} of {share['suppliers']} ({_pct(share['share_by_count'])}); {_risk_text(share.get('risk') or {})}")
+    for currency, spend in share["spend_by_currency"].items():
+        _echo(f"  spend {currency}: {spend[flag]:,.2f} of {spend['total']:,.2f} ({_pct(spend['share'])})")
+    if share["suppliers_without_spend"]:
+        _echo(f"  {share['suppliers_without_spend']} suppliers have no stated spend")
+
+
 def _print_exposure(report: dict[str, Any]) -> None:
-    outside = report["extra_hemispheric"]
-    _echo(f"extra-hemispheric suppliers: {outside['extra_hemispheric']} of {outside['suppliers']} ({_pct(outside['share_by_count'])})")
-    for currency, spend in outside["spend_by_currency"].items():
-        _echo(f"  spend {currency}: {spend['extra_hemispheric']:,.2f} of {spend['total']:,.2f} ({_pct(spend['share'])})")
-    if outside["suppliers_without_spend"]:
-        _echo(f"  {outside['suppliers_without_spend']} suppliers have no stated spend")
+    _print_flag_share("extra-hemispheric suppliers", "extra_hemispheric", report["extra_hemispheric"])
+    adversary = report["foreign_adversary"]
+    _print_flag_share("foreign-adversary suppliers (15 CFR 791.4)", "foreign_adversary", adversary)
+    for supplier_id, basis in adversary["basis"].items():
+        _echo(f"  {supplier_id}: {', '.join(basis)}")
+    _echo(f"  list: {adversary['list_source']}")
     _echo("by HQ country: " + ", ".join(f"{r['hq_country']} {r['suppliers']} ({_pct(r['share_by_count'])})" for r in report["by_hq_country"]))
+    for title, key, column in (("by country of manufacture", "by_manufacture_country", "manufacture_country"),
+                               ("by data location", "by_data_location", "data_location")):
+        _echo(f"{title}:")
+        for r in report[key]:
+            spend = ", ".join(f"{currency} {amount:,.2f}" for currency, amount in r["spend_by_currency"].items()) or "no stated spend"
+            marker = " [foreign adversary]" if r["foreign_adversary"] else ""
+            _echo(f"  {r[column]}{marker}: {r['suppliers']} ({_pct(r['share_by_count'])}); spend {spend}; {_risk_text(r)}")
     _echo("by category: " + ", ".join(
         f"{r['category']} {r['suppliers']}{' SINGLE-SOURCE' if r['single_source'] else ''}" for r in report["by_category"]))
     for tie in report["interconnections"]:
         marker = "FLAGGED " if tie["flagged"] else ""
         _echo(f"{marker}{tie['interconnection_id']} {tie['name']} ({tie['from_country']}–{tie['to_country']})")
         for dep in tie["ict_suppliers"]:
-            flags = [f for f, on in (("extra-hemispheric", dep["extra_hemispheric"]), ("screening hit", bool(dep["screening"]))) if on]
+            flags = [f for f, on in (("extra-hemispheric", dep["extra_hemispheric"]), ("foreign adversary", dep["foreign_adversary"]),
+                                     ("screening hit", bool(dep["screening"]))) if on]
             _echo(f"  {dep['supplier_id']} {dep['name']} [{dep['hq_country']}/{dep['parent_country']}] partner {dep['partner_status']}"
                        + (f"  [flag: {', '.join(flags)}]" if flags else ""))
 

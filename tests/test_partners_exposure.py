@@ -163,7 +163,7 @@ def test_service_exposure_uses_stored_screening_and_partner_status(tmp_path: Pat
     service = RegisterService.create(tmp_path / "r.json", actor="t", clock=lambda: datetime(2026, 6, 1, tzinfo=timezone.utc))
     suppliers, ties = small_dataset()
     service.import_rows(RecordKind.suppliers, [
-        SourceRow(n, s.model_dump(mode="json", exclude={"extra_hemispheric"})) for n, s in enumerate(suppliers, start=2)
+        SourceRow(n, s.model_dump(mode="json", exclude=set(Supplier.model_computed_fields))) for n, s in enumerate(suppliers, start=2)
     ])
     service.import_rows(RecordKind.interconnections, [
         SourceRow(n, t.model_dump(mode="json")) for n, t in enumerate(ties, start=2)

@@ -198,6 +198,22 @@ def headlines(standings: Iterable[RiskStanding], method: Method) -> dict[tuple[s
     return worst
 
 
+def dependency_headline(ict_suppliers: Iterable[str], worst: Mapping[tuple[str, str], tuple[int, str]],
+                        method: Method) -> tuple[int, str, str] | None:
+    """A tie's inherited figure: the worst open residual (score, band, supplier id) among the
+    ICT suppliers it depends on, from `headlines`; None when none of them has a scored open risk.
+    Between equal figures the first supplier the tie names wins."""
+    def rank(band: str) -> int:
+        return method.band_rank(band) if method.has_band(band) else -1
+
+    found: tuple[int, str, str] | None = None
+    for supplier_id in ict_suppliers:
+        headline = worst.get(("supplier", supplier_id))
+        if headline is not None and (found is None or (headline[0], rank(headline[1])) > (found[0], rank(found[1]))):
+            found = (headline[0], headline[1], supplier_id)
+    return found
+
+
 class _SupplierView(NamedTuple):
     """The fields partner_standing reads, from a stored supplier (dates parsed)."""
 

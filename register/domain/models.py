@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from register.domain.adversaries import adversary_basis
 from register.domain.geography import outside_the_americas, parse_country
 from register.domain.labels import (
     Category,
@@ -88,6 +89,22 @@ def _country(value: Any) -> Any:
     return parse_country(value) if isinstance(value, str) else value
 
 
+_YES = frozenset({"yes", "y", "true", "1", "x", "si", "sí", "oui", "o", "vrai", "verdadero"})
+_NO = frozenset({"no", "n", "false", "0", "non", "faux", "falso"})
+
+
+def _yes_no(value: Any) -> Any:
+    """Yes/no cells in English, Spanish or French ("Sí", "Oui", "x"); blank is no."""
+    if isinstance(value, str):
+        text = value.strip().casefold()
+        if not text or text in _NO:
+            return False
+        if text in _YES:
+            return True
+        raise ValueError(f"not yes or no: {value.strip()!r}")
+    return value
+
+
 def _category(value: Any) -> Any:
     return parse_category(value) if isinstance(value, str) else value
 
@@ -108,6 +125,11 @@ def _unique(values: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+CountryList = Annotated[
+    list[Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$")]],
+    BeforeValidator(_split_list(";,")), AfterValidator(_unique),
+    Field(max_length=50, description="ISO 3166-1 alpha-2 codes (names in en/es/fr accepted), separated by ; or ,"),
+]
 RecordId = Annotated[str, Field(pattern=RECORD_ID_PATTERN, description="Stable record id: letters, digits, . _ / -")]
 CountryCode = Annotated[str, BeforeValidator(_country), Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2")]
 Rating = Annotated[int, Field(ge=1, le=5)]
@@ -133,6 +155,13 @@ class Supplier(_Record):
     )
     parent_name: str = Field(default="", max_length=200, description="Ultimate parent company, screened like the name")
     aliases: Aliases = Field(default_factory=list, description="Other names the supplier trades as (d/b/a), screened like the name")
+    state_owned: Annotated[bool, BeforeValidator(_yes_no)] = Field(
+        default=False, description="Owned or controlled by a state (directly or through the ultimate parent)"
+    )
+    manufacture_countries: CountryList = Field(default_factory=list, description="Countries where what it supplies is made")
+    data_locations: CountryList = Field(
+        default_factory=list, description="Countries where it stores or processes the organisation's data (USMCA Art. 19.12; Québec Law 25)"
+    )
     category: Annotated[Category, BeforeValidator(_category)]
     tier: int = Field(ge=1, le=3)
     criticality: Rating
@@ -163,6 +192,19 @@ class Supplier(_Record):
     def extra_hemispheric(self) -> bool:
         """HQ or ultimate parent outside the Americas (UN M49 region 019)."""
         return outside_the_americas(self.hq_country, self.parent_country)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def foreign_adversary_basis(self) -> list[str]:
+        """Where it touches a US foreign adversary (15 CFR 791.4): "hq_country CN", "data_locations RU", …."""
+        return adversary_basis(self.hq_country, self.parent_country, self.manufacture_countries, self.data_locations)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def foreign_adversary(self) -> bool:
+        """HQ, ultimate parent, a country of manufacture or a data location is a US foreign
+        adversary (15 CFR 791.4; register/data/foreign_adversaries.json)."""
+        return bool(self.foreign_adversary_basis)
 
 
 class Interconnection(_Record):

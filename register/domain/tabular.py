@@ -18,7 +18,7 @@ from register.domain.models import MODELS, SCORE_FIELDS, RecordKind
 CONSEQUENCE_PREFIX = "c_"
 LIST_SEPARATOR = "; "
 _JSON_FIELDS = {"countermeasures", "planned_actions", "evidence", "acceptance"}
-_COMPUTED = {"extra_hemispheric", "consequence"}
+_COMPUTED = {"extra_hemispheric", "foreign_adversary", "foreign_adversary_basis", "consequence"}
 
 
 def input_columns(kind: RecordKind, method: Method) -> list[str]:
@@ -38,7 +38,7 @@ def derived_columns(kind: RecordKind) -> list[str]:
     if kind is RecordKind.risks:
         return ["consequence", *SCORE_FIELDS]
     if kind is RecordKind.suppliers:
-        return ["extra_hemispheric"]
+        return ["extra_hemispheric", "foreign_adversary", "foreign_adversary_basis"]
     return []
 
 

@@ -31,6 +31,7 @@ from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
+from register.domain.adversaries import foreign_adversaries
 from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISKS, RiskTally, spend_by_currency
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
@@ -140,12 +141,18 @@ class SupplierFigures:
     partner_statuses: Counter[str] = field(default_factory=Counter)
     hit_statuses: Counter[str] = field(default_factory=Counter)
     extra_hemispheric_spend: list[tuple[str, float | None]] = field(default_factory=list)
+    foreign_adversary_spend: list[tuple[str, float | None]] = field(default_factory=list)
+    # Where flagged suppliers touch a foreign adversary ("hq_country", "data_locations", …) → suppliers
+    foreign_adversary_places: Counter[str] = field(default_factory=Counter)
 
     def add(self, supplier: dict[str, Any]) -> None:
         self.partner_statuses[supplier.get("partner_status")] += 1
         self.hit_statuses.update(hit.get("status") for hit in supplier.get("screening") or [])
         if supplier.get("extra_hemispheric"):
             self.extra_hemispheric_spend.append((supplier.get("currency") or "", supplier.get("annual_spend")))
+        if supplier.get("foreign_adversary"):
+            self.foreign_adversary_spend.append((supplier.get("currency") or "", supplier.get("annual_spend")))
+            self.foreign_adversary_places.update({basis.split(" ")[0] for basis in supplier.get("foreign_adversary_basis") or []})
 
 
 @dataclass(frozen=True)
@@ -364,6 +371,10 @@ def _write_method(sheet: SheetWriter, data: ExportData, book: Workbook) -> None:
                   "Rank of the floor band in the band table."])
     _define(book, NAME_FLOOR_RANK, sheet.reference(1, sheet.next_row - 1))
 
+    _section(sheet, "Flags and figures the register derives (never typed in)", ("figure", "rule"))
+    for figure, rule in REGISTER_RULES:
+        sheet.append([figure, rule])
+
     _section(sheet, "How a score is computed", ("step", "rule"))
     for step, rule in (
         ("C", "Overall consequence = MAX of the c_* ratings."),
@@ -374,6 +385,17 @@ def _write_method(sheet: SheetWriter, data: ExportData, book: Workbook) -> None:
         ("Check", "Risks sheet: recomputed_* columns are live formulas; check says OK when every one equals the stored value."),
     ):
         sheet.append([step, rule])
+
+
+REGISTER_RULES: list[tuple[str, str]] = [
+    ("extra_hemispheric", "Suppliers sheet: yes when the HQ or the ultimate parent lies outside the Americas (UN M49 region 019)."),
+    ("foreign_adversary", "Suppliers sheet: yes when the HQ, the ultimate parent, a country of manufacture or a data location is a "
+                          "US foreign adversary under 15 CFR 791.4 (China incl. Hong Kong, Cuba, Iran, North Korea, Russia, Venezuela's "
+                          "Maduro regime); foreign_adversary_basis names where. A fact to review, not a finding of ownership or control."),
+    ("worst_dependency_residual", "Interconnections sheet: the worst open residual score among the risks of the ICT suppliers the "
+                                  "tie depends on (worst_dependency_supplier names which), shown beside the tie's own "
+                                  "worst_residual_score; never an average."),
+]
 
 
 def band_formula(score: str, consequence: str) -> str:
@@ -615,6 +637,7 @@ def summary_sections(data: ExportData, suppliers: SupplierFigures) -> list[Summa
             for d in tally.top()
         ]),
         extra_hemispheric_section(suppliers),
+        foreign_adversary_section(suppliers),
         partner_section(suppliers),
         SummarySection("Integrity", None, [
             ("register content SHA-256", facts.content_hash),
@@ -630,6 +653,19 @@ def extra_hemispheric_section(figures: SupplierFigures) -> SummarySection:
     rows: list[tuple[Any, ...]] = [(currency, f.suppliers, round(f.spend, 2), f.without_spend) for currency, f in spend.items()]
     rows.append(("all currencies", sum(f.suppliers for f in spend.values()), None, sum(f.without_spend for f in spend.values())))
     return SummarySection("Extra-hemispheric exposure (HQ or ultimate parent outside the Americas)",
+                          ("currency", "suppliers", "annual spend", "suppliers without spend"), rows)
+
+
+def foreign_adversary_section(figures: SupplierFigures) -> SummarySection:
+    """Suppliers whose HQ, parent, manufacture or data location is a US foreign adversary, their
+    spend per currency, where they touch one, and the list's source and date."""
+    spend = spend_by_currency(figures.foreign_adversary_spend)
+    rows: list[tuple[Any, ...]] = [(currency, f.suppliers, round(f.spend, 2), f.without_spend) for currency, f in spend.items()]
+    rows.append(("all currencies", sum(f.suppliers for f in spend.values()), None, sum(f.without_spend for f in spend.values())))
+    rows += [(f"flagged through {place.replace('_', ' ')}", figures.foreign_adversary_places.get(place, 0), None, None)
+             for place in ("hq_country", "parent_country", "manufacture_countries", "data_locations")]
+    rows.append(("list", foreign_adversaries().describe(), None, None))
+    return SummarySection("Foreign-adversary exposure (15 CFR 791.4: HQ, ultimate parent, manufacture or data location)",
                           ("currency", "suppliers", "annual spend", "suppliers without spend"), rows)
 
 

@@ -11,6 +11,7 @@ from register.domain.dashboard import (
     BandCounts,
     RiskTally,
     band_counts,
+    dependency_headline,
     partner_standings,
     headlines,
     risk_standing,
@@ -80,10 +81,12 @@ class Standings:
         so a register of any size is listed without holding every row."""
         stored = self._context.stored(kind)
         worst: dict[tuple[str, str], int | None] = {}
+        headline_of: dict[tuple[str, str], tuple[int, str]] = {}
         standings: dict[str, PartnerStanding] = {}
         hits: dict[str, list[dict[str, Any]]] = {}
         if kind in SUBJECT_TYPES:
-            worst = self.worst_residual_by_subject()
+            headline_of = self.headlines()
+            worst = {subject: score for subject, (score, _) in headline_of.items()}
         if kind is RecordKind.suppliers:
             try:
                 standings = self.partner_standings(as_of)
@@ -103,6 +106,11 @@ class Standings:
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
+            if kind is RecordKind.interconnections:
+                inherited = dependency_headline(row["ict_suppliers"], headline_of, self._context.method)
+                row["worst_dependency_residual"] = inherited[0] if inherited else None
+                row["worst_dependency_band"] = inherited[1] if inherited else None
+                row["worst_dependency_supplier"] = inherited[2] if inherited else None
             if kind is RecordKind.suppliers:
                 standing = standings[record_id]
                 row["screening"] = hits.get(record_id, [])
@@ -127,4 +135,4 @@ class Standings:
         suppliers = [record for _, record in self._context.stored_records(RecordKind.suppliers)]
         interconnections = [record for _, record in self._context.stored_records(RecordKind.interconnections)]
         status = {supplier_id: s.status.value for supplier_id, s in self.partner_standings(as_of).items()}
-        return exposure_of(suppliers, interconnections, self._screening.hits(), status)
+        return exposure_of(suppliers, interconnections, self._screening.hits(), status, self.headlines())

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Sequence
 
+from register.domain.adversaries import adversary_basis
+from register.domain.dashboard import dependency_headline
 from register.domain.geography import outside_the_americas
 from register.domain.method import Method
 from register.domain.models import RecordKind
@@ -160,12 +162,19 @@ def extra_hemispheric(record: dict[str, Any]) -> bool:
     return outside_the_americas(record.get("hq_country") or "", record.get("parent_country"))
 
 
+def foreign_adversary(record: dict[str, Any]) -> bool:
+    """HQ, parent, manufacture or data location in a US foreign adversary (15 CFR 791.4)."""
+    return bool(adversary_basis(record.get("hq_country") or "", record.get("parent_country"),
+                                record.get("manufacture_countries") or (), record.get("data_locations") or ()))
+
+
 SUPPLIER_COLUMNS: list[ColumnSpec] = [
     ("ID", lambda r: r["supplier_id"]),
     ("Name", lambda r: r.get("name")),
     ("HQ", lambda r: r.get("hq_country")),
     ("Parent", lambda r: r.get("parent_country")),
     ("Extra-hem.", extra_hemispheric),
+    ("For. adv.", foreign_adversary),
     ("Crit.", lambda r: r.get("criticality")),
     ("Tier", lambda r: r.get("tier")),
     ("Category", lambda r: r.get("category")),
@@ -235,6 +244,14 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
         column.width, column.numeric = max(column.width, 16), False
         # The headline goes right after the subject's name and countries, where it is seen.
         columns.insert(HEADLINE_AFTER, column)
+        if kind is RecordKind.interconnections:
+            # Beside its own: the worst open residual among the ICT suppliers the tie depends on.
+            inherited = [dependency_headline(r.get("ict_suppliers") or [], worst, method) for r in records]
+            dependency = _column("Suppliers' worst", [h[0] if h else None for h in inherited],
+                                 [h[1] if h else None for h in inherited])
+            dependency.cells = [f"{h[0]} {h[1]} ({h[2]})" if h else "" for h in inherited]
+            dependency.width, dependency.numeric = min(max(dependency.width, 18, *(len(c) for c in dependency.cells[:2000])), 30), False
+            columns.insert(HEADLINE_AFTER + 1, dependency)
         if kind is RecordKind.suppliers and hits is not None and standings is not None:
             # Worst residual, screening hit and partner status right after the name, so all
             # three stay on screen at 120 columns beside the detail pane; countries follow.
