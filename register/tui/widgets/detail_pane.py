@@ -8,6 +8,7 @@ from typing import Any
 from textual.content import Content
 from textual.widgets import Static
 
+from register.domain.adversaries import adversary_basis
 from register.domain.geography import country_name
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
@@ -33,9 +34,9 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
     pairs = []
     for name in names:
         value = row[name]
-        if value is None or value == "":
+        if value is None or value == "" or value is False:
             continue
-        text = terminal_safe(str(value), keep_newlines=True)
+        text = "yes" if value is True else terminal_safe(str(value), keep_newlines=True)
         if name in COUNTRY_FIELDS:
             text = f"{value} ({country_name(value)})"
         elif name == "annual_spend" and isinstance(value, (int, float)):
@@ -44,6 +45,11 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
             f"Consequence, {categories[name].lower()}" if name in categories else name.replace("_", " ").capitalize()
         )
         pairs.append((label, text))
+    if kind is RecordKind.suppliers:
+        basis = adversary_basis(record.get("hq_country") or "", record.get("parent_country"),
+                                record.get("manufacture_countries") or (), record.get("data_locations") or ())
+        if basis:
+            pairs.append(("Foreign adversary (15 CFR 791.4)", "; ".join(basis)))
     return pairs
 
 
