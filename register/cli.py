@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from register.service import RegisterService
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_REJECTS = 0, 1, 2, 3
-KINDS = ("suppliers", "interconnections", "risks")
+KINDS = ("suppliers", "interconnections", "risks", "incidents")
 EXIT_CODES_HELP = """\b
 Exit codes:
   0  success
@@ -276,7 +276,8 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
 _TABLE_COLUMNS = {
     "suppliers": ["supplier_id", "name", "hq_country", "parent_country", "category", "criticality", "extra_hemispheric", "foreign_adversary", "worst_residual_score"],
     "interconnections": ["interconnection_id", "name", "from_country", "to_country", "type", "capacity_mw", "worst_residual_score", "worst_dependency_residual"],
-    "risks": ["risk_id", "subject_id", "likelihood", "consequence", "inherent_score", "inherent_band", "residual_score", "residual_band", "status"],
+    "risks": ["risk_id", "subject_id", "likelihood", "consequence", "inherent_score", "inherent_band", "residual_score", "residual_band", "status", "reassessment_due"],
+    "incidents": ["incident_id", "subject_type", "subject_id", "occurred_on", "severity", "summary"],
 }
 
 
@@ -285,7 +286,7 @@ _TABLE_COLUMNS = {
 @db_option
 @json_option
 def list_(kind: str, db: str | None, as_json: bool) -> None:
-    """List the suppliers, interconnections or risks of a register."""
+    """List the suppliers, interconnections, risks or incidents of a register."""
     from register.domain.models import RecordKind
 
     invalid: list[Any] = []  # records edited outside the register: named, the others still listed

@@ -36,7 +36,7 @@ class Meta(_Stored):
 
 
 class SavedMapping(_Stored):
-    kind: Literal["suppliers", "interconnections", "risks"]
+    kind: Literal["suppliers", "interconnections", "risks", "incidents"]
     columns: dict[str, str]
 
 
@@ -172,7 +172,7 @@ def reference_problems(tables: Mapping[str, Mapping[str, Any]]) -> list[tuple[st
     interconnections = tables.get(RecordKind.interconnections.value, {})
     subjects = {"supplier": suppliers, "interconnection": interconnections}
     found: list[tuple[str, str]] = []
-    for table in (RecordKind.risks.value, REVIEWS_TABLE):
+    for table in (RecordKind.risks.value, RecordKind.incidents.value, REVIEWS_TABLE):
         rows = tables.get(table, {})
         for record_id in sorted(rows):
             data = _peek(rows, record_id)

@@ -26,6 +26,7 @@ from pydantic import (
 
 from register.domain.adversaries import adversary_basis
 from register.domain.geography import outside_the_americas, parse_country
+from register.domain.text import fold
 from register.domain.labels import (
     Category,
     InterconnectionType,
@@ -327,6 +328,51 @@ class Risk(_Record):
         return max(self.consequences.values())
 
 
+class IncidentSeverity(StrEnum):
+    low = "low"
+    medium = "medium"
+    high = "high"
+    critical = "critical"
+
+
+# Severity and subject words as US, Mexican and Canadian teams write them (folded: no case, no accents).
+_SEVERITY_WORDS = {
+    "low": "low", "baja": "low", "bajo": "low", "faible": "low", "basse": "low", "mineure": "low", "menor": "low",
+    "medium": "medium", "moderate": "medium", "media": "medium", "medio": "medium", "moderada": "medium",
+    "moyenne": "medium", "moyen": "medium", "moderee": "medium",
+    "high": "high", "alta": "high", "alto": "high", "grave": "high", "elevee": "high", "haute": "high", "majeure": "high",
+    "critical": "critical", "critica": "critical", "critico": "critical", "critique": "critical",
+}
+_SUBJECT_WORDS = {
+    "supplier": "supplier", "vendor": "supplier", "proveedor": "supplier", "fournisseur": "supplier",
+    "interconnection": "interconnection", "tie": "interconnection", "interconexion": "interconnection",
+    "interconnexion": "interconnection",
+}
+
+
+def _word(words: dict[str, str]):
+    def parse(value: Any) -> Any:
+        if isinstance(value, str):
+            return words.get(fold(value), value.strip())
+        return value
+
+    return parse
+
+
+class Incident(_Record):
+    """A security incident at a supplier or on a tie (ISO 28001 5.7): the open risks of its
+    subject need re-assessing after it."""
+
+    incident_id: RecordId
+    subject_type: Annotated[Literal["supplier", "interconnection"], BeforeValidator(_word(_SUBJECT_WORDS))]
+    subject_id: RecordId
+    occurred_on: date = Field(description="When the incident happened (or began)")
+    summary: str = Field(min_length=1, max_length=2000)
+    severity: Annotated[IncidentSeverity, BeforeValidator(_word(_SEVERITY_WORDS))]
+    source: str = Field(default="", max_length=1000, description="Who reported it or where it is recorded: vendor notice, advisory, ticket")
+    notes: str = Field(default="", max_length=4000)
+
+
 SCORE_FIELDS = (
     "inherent_score",
     "inherent_band",
@@ -342,15 +388,18 @@ class RecordKind(StrEnum):
     suppliers = "suppliers"
     interconnections = "interconnections"
     risks = "risks"
+    incidents = "incidents"
 
 
 MODELS: dict[RecordKind, type[_Record]] = {
     RecordKind.suppliers: Supplier,
     RecordKind.interconnections: Interconnection,
     RecordKind.risks: Risk,
+    RecordKind.incidents: Incident,
 }
 ID_FIELDS: dict[RecordKind, str] = {
     RecordKind.suppliers: "supplier_id",
     RecordKind.interconnections: "interconnection_id",
     RecordKind.risks: "risk_id",
+    RecordKind.incidents: "incident_id",
 }

@@ -47,7 +47,7 @@ from register.io.values import (
 HEADER_SEARCH_ROWS = 30
 # Rows read below a candidate header to tell whether a generic "ID" column holds ids.
 ID_SAMPLE_ROWS = 200
-KIND_ORDER = (RecordKind.suppliers, RecordKind.interconnections, RecordKind.risks)
+KIND_ORDER = (RecordKind.suppliers, RecordKind.interconnections, RecordKind.risks, RecordKind.incidents)
 
 
 @dataclass
@@ -114,7 +114,7 @@ def locate_table(
     unknown = {k: unknown_override_fields(overrides or {}, m) for k, m in matchers.items()}
     if overrides and all(unknown.values()):
         named = sorted(set().union(*unknown.values()))
-        what = kind.value if kind else "suppliers, interconnections or risks"
+        what = kind.value if kind else "suppliers, interconnections, risks or incidents"
         raise InvalidMapping(f"--map names {', '.join(map(repr, named))}, which is not a field of {what}")
     best: tuple[tuple[int, float, int], RecordKind, str | None, int, HeaderMapping, str] | None = None
     held: str | None = None  # the sheet holding the best header so far: the only one kept parsed
@@ -152,7 +152,7 @@ def locate_table(
         held = kept
     if best is None:
         where = f"sheet {sheet!r} of {workbook.path.name}" if sheet else workbook.path.name
-        wanted = f"a {kind.value[:-1]} id column" if kind else "a supplier, interconnection or risk id column"
+        wanted = f"a {kind.value[:-1]} id column" if kind else "a supplier, interconnection, risk or incident id column"
         raise UnreadableFile(
             f"cannot find the table in {where}: no header row in its first {HEADER_SEARCH_ROWS} rows names {wanted} "
             "(use --map \"Your header=supplier_id\", or --kind)"

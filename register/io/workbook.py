@@ -59,8 +59,9 @@ SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TR
 )
 STATEMENT_OF_APPLICATION, PARTNER_REVIEWS = "Statement of Application", "Partner reviews"
 SCREENING_SOURCES = "Screening sources"
+INCIDENTS = "Incidents"
 SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES,
-               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS, SCREENING_SOURCES)
+               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS, SCREENING_SOURCES, INCIDENTS)
 PROGRESS_EVERY = 1000
 
 # Band colours by id; a method with other band ids gets colours by severity rank.
@@ -81,6 +82,8 @@ RISK_DERIVED = (
     "residual_consequence", "residual_score", "residual_band", "method_version",
 )
 RISK_HELPERS = ("countermeasures_counted_L", "countermeasures_counted_C")
+# After the recomputed columns: ISO 28001 5.7, the incidents a risk awaits re-assessment after.
+RISK_REASSESSMENT = ("reassessment_due", "reassessment_incidents")
 RISK_RECOMPUTED = (
     "recomputed_consequence", "recomputed_inherent_score", "recomputed_inherent_band",
     "recomputed_residual_likelihood", "recomputed_residual_consequence", "recomputed_residual_score",
@@ -129,6 +132,9 @@ class ExportData:
     statement_of_application: Callable[[], Iterator[dict[str, Any]]]
     partner_reviews: list[dict[str, Any]]
     audit_entries: Callable[[], Iterator[dict[str, Any]]]
+    # risk id → the incidents it awaits re-assessment after (ISO 28001 5.7)
+    reassessment: dict[str, list[str]] = field(default_factory=dict)
+    incidents: Callable[[], Iterator[dict[str, Any]]] = lambda: iter(())
     # What the latest screening run screened against: {"run", "at", "matching", "normalisation":
     # {what: version}, "lists": [list summaries], "entries": [one row per listed entity]}
     screening_sources: dict[str, Any] = field(default_factory=dict)
@@ -215,6 +221,7 @@ def export_workbook(
         _write_statement_of_application(sheets[STATEMENT_OF_APPLICATION], data)
         _write_partner_reviews(sheets[PARTNER_REVIEWS], data.partner_reviews)
         _write_screening_sources(sheets[SCREENING_SOURCES], data.screening_sources)
+        _write_records(sheets[INCIDENTS], RecordKind.incidents, data.incidents(), data, progress)
         _write_summary(sheets[SUMMARY], summary_sections(data, suppliers))
         for sheet in sheets.values():
             sheet.finish()
@@ -392,6 +399,9 @@ REGISTER_RULES: list[tuple[str, str]] = [
     ("foreign_adversary", "Suppliers sheet: yes when the HQ, the ultimate parent, a country of manufacture or a data location is a "
                           "US foreign adversary under 15 CFR 791.4 (China incl. Hong Kong, Cuba, Iran, North Korea, Russia, Venezuela's "
                           "Maduro regime); foreign_adversary_basis names where. A fact to review, not a finding of ownership or control."),
+    ("reassessment_due", "Risks sheet: yes while the risk is not closed and its subject (supplier or tie) had an incident "
+                         "(Incidents sheet) on or after the day the risk was last assessed (assessed_on); re-assessing it on a "
+                         "later day clears it. reassessment_incidents names the incidents (ISO 28001 5.7)."),
     ("worst_dependency_residual", "Interconnections sheet: the worst open residual score among the risks of the ICT suppliers the "
                                   "tie depends on (worst_dependency_supplier names which), shown beside the tie's own "
                                   "worst_residual_score; never an average."),
@@ -411,7 +421,7 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, export: Export
     method = export.method
     inputs = input_columns(RecordKind.risks, method)
     dates = _date_fields(RecordKind.risks)
-    headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED]
+    headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED, *RISK_REASSESSMENT]
     sheet.table_header([Column(h, DATE_FORMAT if h in dates else None, width=_WIDTHS.get(h)) for h in headers])
     measures_sheet.table_header([Column(h, width=_WIDTHS.get(h)) for h in COUNTERMEASURE_COLUMNS])
     letter = {name: get_column_letter(index + 1) for index, name in enumerate(headers)}
@@ -445,6 +455,8 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, export: Export
             else:
                 values.append(0)
         values.extend(Formula(template.format(r=row_number)) for template in formulas)
+        awaiting = export.reassessment.get(risk_id, [])
+        values.extend(["yes" if awaiting else "no", "; ".join(awaiting) or None])
         sheet.append(values)
         progress.step()
 
@@ -627,6 +639,8 @@ def summary_sections(data: ExportData, suppliers: SupplierFigures) -> list[Summa
             ("suppliers", facts.counts.get("suppliers", 0)), ("interconnections", facts.counts.get("interconnections", 0)),
             ("risks", facts.counts.get("risks", 0)), ("risks not closed", tally.active), ("risks closed", tally.closed),
             ("reviews overdue", tally.count_reviews(OVERDUE)), (f"reviews due within {DUE_SOON_DAYS} days", tally.count_reviews(DUE_SOON)),
+            ("incidents", facts.counts.get("incidents", 0)),
+            ("risks due for re-assessment after an incident (ISO 28001 5.7)", len(data.reassessment)),
         ]),
         SummarySection("Risks per band (not closed)", ("band", "inherent", "residual"), band_rows),
         SummarySection(f"The {TOP_RISKS} highest residual risks (not closed)",

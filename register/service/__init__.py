@@ -228,6 +228,10 @@ class RegisterService:
     def headlines(self) -> dict[tuple[str, str], tuple[int, str]]:
         return self._standings.headlines()
 
+    def reassessment_due(self) -> dict[str, list[str]]:
+        """risk id → the incidents it awaits re-assessment after (ISO 28001 5.7)."""
+        return self._standings.reassessment_due()
+
     def partner_standings(self, as_of: date | None = None) -> dict[str, PartnerStanding]:
         return self._standings.partner_standings(as_of)
 

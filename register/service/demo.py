@@ -13,6 +13,7 @@ SAMPLE_FILES = (
     (RecordKind.suppliers, "suppliers.csv"),
     (RecordKind.interconnections, "interconnections.csv"),
     (RecordKind.risks, "risks.csv"),
+    (RecordKind.incidents, "incidents.csv"),
 )
 
 

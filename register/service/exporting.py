@@ -49,4 +49,6 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
         partner_reviews=reviews.conformance_table(),
         audit_entries=records.audit_entries,
         screening_sources=screening.sources(),
+        reassessment=standings.reassessment_due(),
+        incidents=lambda: standings.iter_listing(RecordKind.incidents, as_of),
     )

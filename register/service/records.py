@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from register.domain.integrity import table_problems
 from register.domain.method import Method
-from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
+from register.domain.models import ID_FIELDS, MODELS, Incident, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
 from register.domain.summary import RegisterInfo
@@ -99,7 +99,7 @@ class Records:
 
     def _missing_references(self, record: BaseModel, tx: Transaction | None) -> list[Problem]:
         exists = self._context.exists
-        if isinstance(record, Risk):
+        if isinstance(record, (Risk, Incident)):
             kind = RecordKind.suppliers if record.subject_type == "supplier" else RecordKind.interconnections
             if not exists(kind, record.subject_id, tx):
                 return [Problem("subject_id", record.subject_id, f"no {record.subject_type} {record.subject_id!r} in the register")]
@@ -168,10 +168,10 @@ class Records:
 
 
 def _dependants(kind: RecordKind, record_id: str, tx: Transaction) -> list[str]:
-    if kind is RecordKind.risks:
+    if kind not in (RecordKind.suppliers, RecordKind.interconnections):
         return []
     subject_type = "supplier" if kind is RecordKind.suppliers else "interconnection"
-    users = [rid for rid, r in sorted(tx.records(RecordKind.risks.value).items())
+    users = [rid for table in (RecordKind.risks.value, RecordKind.incidents.value) for rid, r in sorted(tx.records(table).items())
              if r["subject_type"] == subject_type and r["subject_id"] == record_id]
     if kind is RecordKind.suppliers:
         users += [iid for iid, r in sorted(tx.records(RecordKind.interconnections.value).items())

@@ -18,6 +18,7 @@ from register.domain.dashboard import (
     tally_risks,
 )
 from register.domain.exposure import exposure as exposure_of
+from register.domain.incidents import reassessment_due
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import RiskStanding
@@ -48,6 +49,13 @@ class Standings:
 
     def worst_residual_by_subject(self) -> dict[tuple[str, str], int | None]:
         return {subject: score for subject, (score, _) in self.headlines().items()}
+
+    def reassessment_due(self) -> dict[str, list[str]]:
+        """risk id → the incidents (ISO 28001 5.7) it awaits re-assessment after, for the risks not
+        closed whose subject had an incident after the risk was last assessed."""
+        with self._context.naming_invalid(RecordKind.risks, RecordKind.incidents):
+            return reassessment_due(self._context.stored(RecordKind.risks).values(),
+                                    self._context.stored(RecordKind.incidents).values())
 
     def partner_standings(self, as_of: date | None = None, suppliers: dict[str, dict[str, Any]] | None = None,
                           ) -> dict[str, PartnerStanding]:
@@ -84,6 +92,7 @@ class Standings:
         headline_of: dict[tuple[str, str], tuple[int, str]] = {}
         standings: dict[str, PartnerStanding] = {}
         hits: dict[str, list[dict[str, Any]]] = {}
+        due: dict[str, list[str]] = self.reassessment_due() if kind is RecordKind.risks else {}
         if kind in SUBJECT_TYPES:
             headline_of = self.headlines()
             worst = {subject: score for subject, (score, _) in headline_of.items()}
@@ -106,6 +115,9 @@ class Standings:
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
+            if kind is RecordKind.risks:
+                row["reassessment_due"] = record_id in due
+                row["reassessment_incidents"] = due.get(record_id, [])
             if kind is RecordKind.interconnections:
                 inherited = dependency_headline(row["ict_suppliers"], headline_of, self._context.method)
                 row["worst_dependency_residual"] = inherited[0] if inherited else None

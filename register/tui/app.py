@@ -30,7 +30,7 @@ from register.tui.widgets.dashboard import Dashboard
 from register.tui.widgets.record_browser import RecordBrowser
 from register.tui.workers import ReportsWorkerFailures, background
 
-TABS = ("suppliers", "interconnections", "risks", "dashboard")
+TABS = ("suppliers", "interconnections", "risks", "dashboard", "incidents")
 
 
 class RegisterLoaded(Message):
@@ -94,6 +94,9 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
                     yield RecordBrowser(kind, id=f"browser-{kind.value}")
             with TabPane("Dashboard", id="dashboard"):
                 yield Dashboard(id="dashboard-view")
+            # ISO 28001 5.7: incidents at suppliers or on ties, which call their risks back for re-assessment.
+            with TabPane("Incidents", id=RecordKind.incidents.value):
+                yield RecordBrowser(RecordKind.incidents, id=f"browser-{RecordKind.incidents.value}")
         yield Label(f"Opening {self.db_name}…", id="status-line")
         yield Footer()
 

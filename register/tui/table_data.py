@@ -201,15 +201,24 @@ RISK_COLUMNS: list[ColumnSpec] = [
     ("Next review", lambda r: r.get("next_review")),
     ("Owner", lambda r: r.get("owner")),
 ]
+INCIDENT_COLUMNS: list[ColumnSpec] = [
+    ("ID", lambda r: r["incident_id"]),
+    ("Subject", lambda r: r.get("subject_id")),
+    ("Occurred", lambda r: r.get("occurred_on")),
+    ("Severity", lambda r: r.get("severity")),
+    ("Summary", lambda r: r.get("summary")),
+    ("Source", lambda r: r.get("source")),
+]
 COLUMN_SPECS: dict[RecordKind, list[ColumnSpec]] = {
     RecordKind.suppliers: SUPPLIER_COLUMNS,
     RecordKind.interconnections: INTERCONNECTION_COLUMNS,
     RecordKind.risks: RISK_COLUMNS,
+    RecordKind.incidents: INCIDENT_COLUMNS,
 }
 HEADLINE_AFTER = 4
 FLAGS_AFTER = 2
 # Long free text gets less room so the derived flags stay on screen at 120 columns.
-NARROW = {"Name": 32, "Scenario": 32, "Subject": 16}
+NARROW = {"Name": 32, "Scenario": 32, "Subject": 16, "Summary": 48}
 SUPPLIER_NAME_WIDTH = 28  # suppliers have three flag columns to fit beside the name
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
@@ -217,13 +226,15 @@ SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: 
 def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Method, *,
                 headlines: dict[tuple[str, str], tuple[int, str]] | None = None,
                 hits: dict[str, list[dict[str, Any]]] | None = None,
-                standings: dict[str, PartnerStanding] | None = None) -> TableData:
+                standings: dict[str, PartnerStanding] | None = None,
+                reassessment: dict[str, list[str]] | None = None) -> TableData:
     """The table of one kind from the stored records (`service.stored(kind)`), in id order.
 
     Suppliers and interconnections get their headline (`service.headlines()`: worst open
     residual score and band); suppliers a screening column from `hits`
     (`service.screening_hits()`) and a partner column from `standings`
-    (`service.partner_standings()`) when those are given."""
+    (`service.partner_standings()`) when those are given; risks a re-assessment column from
+    `reassessment` (`service.reassessment_due()`: risk id → the incidents it awaits)."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
     narrow = NARROW | ({"Name": SUPPLIER_NAME_WIDTH} if kind is RecordKind.suppliers else {})
@@ -234,7 +245,10 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
             column.bands = [r.get(band_field) for r in records]
             column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
             column.width, column.numeric = max(column.width, 12), False
-    else:
+        if reassessment is not None:
+            due = [reassessment.get(i) for i in ids]
+            columns.append(_flag_column("Reassess", [("due", "warning") if d else ("", None) for d in due], 9))
+    elif kind in SUBJECT_TYPES:
         worst = headlines or {}
         subject_type = SUBJECT_TYPES[kind]
         headline = [worst.get((subject_type, i)) for i in ids]
