@@ -109,15 +109,35 @@ def cli(ctx: click.Context, debug: bool, actor: str | None) -> None:
 @click.argument("path", metavar="PATH|URL", type=click.Path(dir_okay=False))
 @click.option("--name", help="Register name (default: the file name, or the database name).")
 @click.option("--scope", default="", help="Scope of the assessment (ISO 28001 5.2).")
+@click.option("--marking", "marking", metavar="TEXT",
+              help='Handling marking every workbook carries (ISO 28001 5.8), e.g. "CEII" or "BCSI" '
+                   '(default: "CONFIDENTIAL – security information").')
 @click.pass_obj
-def init(obj: dict, path: str, name: str | None, scope: str) -> None:
+def init(obj: dict, path: str, name: str | None, scope: str, marking: str | None) -> None:
     """Create an empty register at PATH (refuses to overwrite). With postgresql://host/dbname
     it is created in that database (schema "register"), with the roles register_reader,
     register_editor and register_admin."""
     from register.service import RegisterService
 
-    service = RegisterService.create(_db_path(path), name=name, scope=scope, actor=obj.get("actor"))
-    _echo(f"created register {service.info().name!r} at {service.path}")
+    service = RegisterService.create(_db_path(path), name=name, scope=scope, actor=obj.get("actor"), handling_marking=marking)
+    _echo(f"created register {service.info().name!r} at {service.path} (handling marking: {service.handling_marking})")
+
+
+@cli.command()
+@click.argument("text", metavar="[TEXT]", required=False)
+@db_option
+@json_option
+def marking(text: str | None, db: str | None, as_json: bool) -> None:
+    """Show the register's handling marking (ISO 28001 5.8), or change it to TEXT (e.g. "CEII",
+    "BCSI"). Every workbook the register writes carries it in its header and footer, its
+    document properties and its Summary sheet; the change is recorded in the audit log."""
+    service = _open(db)
+    before = service.handling_marking
+    after = service.set_handling_marking(text) if text is not None else before
+    if as_json:
+        _print_json({"handling_marking": after, "changed": after != before})
+        return
+    _echo(f"handling marking: {after}" + (f" (was: {before})" if after != before else ""))
 
 
 @cli.command()
@@ -383,7 +403,8 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
     info = service.info()
     bands = service.residual_bands()
     summary = {
-        "path": str(info.path), "name": info.name, "scope": info.scope, "schema_version": info.schema_version,
+        "path": str(info.path), "name": info.name, "scope": info.scope, "handling_marking": info.handling_marking,
+        "schema_version": info.schema_version,
         "method_version": info.method_version, "counts": info.counts,
         "residual_bands": bands.known,
         "content_hash": info.content_hash, "audit_head": info.audit_head, "audit_entries": info.audit_entries,
@@ -396,6 +417,7 @@ def _summarise(service: RegisterService, as_json: bool) -> None:
     _echo(f"{info.name} — {info.path}")
     if info.scope:
         _echo(f"scope: {info.scope}")
+    _echo(f"handling marking: {info.handling_marking}")
     _echo(", ".join(f"{n} {k}" for k, n in info.counts.items()))
     _echo("residual bands: " + ", ".join(f"{k} {n}" for k, n in summary["residual_bands"].items()))
     if bands.unknown:

@@ -270,6 +270,7 @@ def test_editing_one_supplier_rescreens_it_and_carries_the_others(service: Regis
     assert (run["trigger"], run["suppliers_screened"], run["hits_carried_from"]) == ("save", 1, "RUN-000001")
     assert {h["hit"] for h in run["hits"]} == {
         "S1:fcc-covered-list:zte", "S1:ndaa-fy2019-889:zte", "S2:fcc-covered-list:kaspersky",
+        "S2:fcc-covered-list:kaspersky-lab-inc",  # its own 2024 entry, beside the 2022 AO Kaspersky Lab one
     }
     assert screening_of(service, "S1")[0]["status"] == "confirmed"
     assert service.verify() == []

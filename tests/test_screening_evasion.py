@@ -23,6 +23,7 @@ ENTITIES = {
     "hikvision": ("Hikvision", "Hikvision"),
     "dahua": ("Dahua", "Dahua"),
     "kaspersky": ("Kaspersky", "Kaspersky"),
+    "kaspersky-lab-inc": ("Kaspersky Lab", "Kaspersky"),
     "china-mobile-international-usa": ("China Mobile", "China {Mobile}"),
     "china-telecom-americas": ("China Telecom", "China {Telecom}"),
     "pacific-network-comnet": ("ComNet", "ComNet"),

@@ -16,6 +16,7 @@ from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE, Review
 from register.domain.scoring import score_risk
+from register.domain.summary import DEFAULT_HANDLING_MARKING, MAX_MARKING_CHARS
 
 META_TABLE, AUDIT_TABLE = "register", "audit"
 MAPPINGS_TABLE = "mappings"
@@ -33,6 +34,7 @@ class Meta(_Stored):
     scope: str = ""
     method: Method
     schema_version: int
+    handling_marking: str = Field(default=DEFAULT_HANDLING_MARKING, min_length=1, max_length=MAX_MARKING_CHARS)
 
 
 class SavedMapping(_Stored):

@@ -26,7 +26,7 @@ from register.errors import RegisterError, UnreadableFile
 from register.io.outputs import atomic_output
 from register.io.reading import Workbook, open_workbook
 from register.io.safety import FileFormat
-from register.io.xlsx import write_text
+from register.io.xlsx import mark_workbook, write_text
 
 META_SHEET = "_register"
 # A questionnaire holds one row per criterion; anything far larger is not one of ours.
@@ -57,7 +57,7 @@ SHEET_TITLES = {
 INSTRUCTIONS = {
     "en": {
         "title": "Supply chain security questionnaire",
-        "supplier": "Supplier", "catalogue": "Criteria", "prepared": "Prepared on",
+        "supplier": "Supplier", "catalogue": "Criteria", "prepared": "Prepared on", "marking": "Handling",
         "steps": (
             "On the sheet “{sheet}”, answer every criterion in the Answer column by choosing from the list: {answers}.",
             "“Must” criteria are requirements; “Should” criteria are recommended practice.",
@@ -68,7 +68,7 @@ INSTRUCTIONS = {
     },
     "es": {
         "title": "Cuestionario de seguridad de la cadena de suministro",
-        "supplier": "Proveedor", "catalogue": "Criterios", "prepared": "Preparado el",
+        "supplier": "Proveedor", "catalogue": "Criterios", "prepared": "Preparado el", "marking": "Manejo",
         "steps": (
             "En la hoja «{sheet}», responda cada criterio en la columna Respuesta eligiendo de la lista: {answers}.",
             "Los criterios «Obligatorio» son requisitos; los «Recomendado» son buenas prácticas.",
@@ -79,7 +79,7 @@ INSTRUCTIONS = {
     },
     "fr": {
         "title": "Questionnaire sur la sécurité de la chaîne d'approvisionnement",
-        "supplier": "Fournisseur", "catalogue": "Critères", "prepared": "Préparé le",
+        "supplier": "Fournisseur", "catalogue": "Critères", "prepared": "Préparé le", "marking": "Diffusion",
         "steps": (
             "Dans la feuille « {sheet} », répondez à chaque critère dans la colonne Réponse en choisissant dans la liste : {answers}.",
             "Les critères « Obligatoire » sont des exigences; les critères « Recommandé » sont de bonnes pratiques.",
@@ -115,6 +115,7 @@ class QuestionnaireForm:
     prepared_on: date
     lang: str
     questions: list[Question]
+    handling_marking: str = ""  # the register's (ISO 28001 5.8): printed on every page and in the properties
 
 
 def _text(sheet: Any, row: int, column: int, value: str) -> Any:
@@ -142,6 +143,7 @@ def write_questionnaire(path: Path, form: QuestionnaireForm) -> int:
         (words["supplier"], f"{form.supplier_name} ({form.supplier_id})"),
         (words["catalogue"], f"{form.catalogue_title} — {form.catalogue_version}"),
         (words["prepared"], form.prepared_on.isoformat()),
+        *(((words["marking"], form.handling_marking),) if form.handling_marking else ()),
     )
     for offset, (label, value) in enumerate(details, start=3):
         _text(intro, offset, 1, label).font = Font(bold=True)
@@ -195,6 +197,8 @@ def write_questionnaire(path: Path, form: QuestionnaireForm) -> int:
     meta.sheet_state = "hidden"
     meta.protection.sheet = True
     book.active = 1
+    if form.handling_marking:
+        mark_workbook(book, form.handling_marking)
     with atomic_output(path, "questionnaire") as temporary:
         book.save(temporary)
     return len(form.questions)

@@ -13,14 +13,18 @@ SOURCE_ROW_HEADER = "Source row"
 REASON_HEADER = "Reject reason"
 
 
-def write_rejects(path: Path, headers: list[str], rows: list[list[Any]], rejects: list[Reject]) -> None:
-    """`rows[n - 1]` is source row n. Every text cell is written as text, never a formula."""
+def write_rejects(path: Path, headers: list[str], rows: list[list[Any]], rejects: list[Reject], *,
+                  handling_marking: str | None = None) -> None:
+    """`rows[n - 1]` is source row n. Every text cell is written as text, never a formula.
+    `handling_marking` (the register's, ISO 28001 5.8) goes on every page and in the properties."""
     import openpyxl
 
-    from register.io.xlsx import safe_value
+    from register.io.xlsx import mark_workbook, safe_value
 
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("Rejected rows")
+    if handling_marking:
+        mark_workbook(book, handling_marking)
 
     def cells(values: list[Any]) -> list[Any]:
         return [safe_value(sheet, value) for value in values]

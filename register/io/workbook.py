@@ -50,6 +50,7 @@ from register.io.xlsx import (
     Formula,
     SheetWriter,
     discard_streams,
+    mark_workbook,
     save_reproducibly,
 )
 
@@ -203,6 +204,7 @@ def export_workbook(
     book.calculation.fullCalcOnLoad = True  # no cached results are stored: compute on open
     _describe(book, data)
     sheets = {title: SheetWriter.create(book, title) for title in SHEET_ORDER}
+    mark_workbook(book, facts.handling_marking)  # ISO 28001 5.8: on every page and in the properties
     try:
         handle, temporary = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".part")
     except OSError as exc:
@@ -288,6 +290,7 @@ def _describe(book: Workbook, data: ExportData) -> None:
         f"method {data.register.method_version}"
     )
     props.keywords = "risk register; ISO 28001; audit"
+    props.subject = f"{props.subject} — {data.register.handling_marking}"
 
 
 def _cell_value(value: Any) -> Any:
@@ -399,6 +402,9 @@ REGISTER_RULES: list[tuple[str, str]] = [
     ("foreign_adversary", "Suppliers sheet: yes when the HQ, the ultimate parent, a country of manufacture or a data location is a "
                           "US foreign adversary under 15 CFR 791.4 (China incl. Hong Kong, Cuba, Iran, North Korea, Russia, Venezuela's "
                           "Maduro regime); foreign_adversary_basis names where. A fact to review, not a finding of ownership or control."),
+    ("handling marking", "Every workbook the register writes carries its handling marking (ISO 28001 5.8) in each page's "
+                         "header and footer, in its document properties (category, status, keywords) and here on the Summary "
+                         "sheet; set with `register init --marking` and changed with `register marking`."),
     ("reassessment_due", "Risks sheet: yes while the risk is not closed and its subject (supplier or tie) had an incident "
                          "(Incidents sheet) on or after the day the risk was last assessed (assessed_on); re-assessing it on a "
                          "later day clears it. reassessment_incidents names the incidents (ISO 28001 5.7)."),
@@ -634,6 +640,7 @@ def summary_sections(data: ExportData, suppliers: SupplierFigures) -> list[Summa
                   for band in sorted(set(inherent.unknown) | set(residual.unknown))]
     return [
         SummarySection("Register", None, [
+            ("handling marking", facts.handling_marking),
             ("name", facts.name), ("scope", facts.scope), ("prepared by", data.preparer),
             ("as of", data.as_of), ("method_version", facts.method_version), ("schema_version", facts.schema_version),
             ("suppliers", facts.counts.get("suppliers", 0)), ("interconnections", facts.counts.get("interconnections", 0)),

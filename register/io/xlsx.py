@@ -315,3 +315,31 @@ def discard_streams(book: Workbook) -> None:
                 writer.cleanup()
             except (OSError, ValueError):
                 pass
+
+
+# --- handling marking (ISO 28001 5.8) ------------------------------------------------------
+def _header_text(text: str) -> str:
+    """Text as a header or footer shows it: "&" starts a code there, so it is doubled."""
+    return text.replace("&", "&&")
+
+
+def mark_sheet(ws: Any, marking: str) -> None:
+    """Print the handling marking at the top and bottom of every page of the sheet."""
+    shown = _header_text(marking)
+    for header in (ws.oddHeader, ws.evenHeader, ws.firstHeader):
+        header.center.text = f"&B{shown}"
+    for footer in (ws.oddFooter, ws.evenFooter, ws.firstFooter):
+        footer.left.text = shown
+        footer.right.text = "&P / &N"
+
+
+def mark_workbook(book: Any, marking: str) -> None:
+    """The handling marking in the document properties and on every sheet's header and footer
+    (sheets created later are marked by their writers)."""
+    props = book.properties
+    props.category = marking
+    props.contentStatus = marking
+    keywords = [k for k in (props.keywords or "").split("; ") if k]
+    props.keywords = "; ".join([f"handling: {marking}", *keywords])
+    for ws in book.worksheets:
+        mark_sheet(ws, marking)

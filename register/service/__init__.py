@@ -37,7 +37,7 @@ from register.domain.rows import Reject, SourceRow
 from register.domain.scoring import RiskStanding
 from register.domain.tabular import input_columns
 from register.domain.screening import ScreeningList
-from register.errors import InvalidStoredRecord
+from register.errors import InvalidRecord, InvalidStoredRecord
 from register.io.anchors import read_workbook_anchor
 from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
@@ -46,7 +46,7 @@ from register.service.exporting import export_data
 from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
-from register.domain.summary import RegisterInfo
+from register.domain.summary import DEFAULT_HANDLING_MARKING, RegisterInfo, check_marking
 from register.service.records import Records
 from register.service.reviews import Reviews
 from register.service.screening import (
@@ -84,9 +84,15 @@ class RegisterService:
     def create(
         cls, path: str | os.PathLike[str], *, name: str | None = None, scope: str = "",
         method: Method = DEFAULT_METHOD, actor: str | None = None, clock: Clock = utc_now,
+        handling_marking: str | None = None,
     ) -> Self:
         actor = actor or default_actor()
-        meta = {"name": name or location_name(path), "scope": scope, "method": method.model_dump(mode="json")}
+        try:
+            marking = check_marking(handling_marking if handling_marking is not None else DEFAULT_HANDLING_MARKING)
+        except ValueError as exc:
+            raise InvalidRecord(str(exc), {"handling_marking": str(exc)}) from None
+        meta = {"name": name or location_name(path), "scope": scope, "method": method.model_dump(mode="json"),
+                "handling_marking": marking}
         register = create_store(path, meta, actor=actor, at=stamp(clock()))
         return cls(register, actor=actor, clock=clock)
 
@@ -147,6 +153,15 @@ class RegisterService:
 
     def today(self) -> date:
         return self._context.today()
+
+    @property
+    def handling_marking(self) -> str:
+        """ISO 28001 5.8: what every workbook written from this register is marked with."""
+        return self._context.handling_marking
+
+    def set_handling_marking(self, marking: str) -> str:
+        """Change the handling marking (e.g. "CEII", "BCSI"); returns it as stored."""
+        return self._records.set_handling_marking(marking)
 
     def info(self) -> RegisterInfo:
         return self._records.info()

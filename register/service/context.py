@@ -14,6 +14,7 @@ from pydantic import BaseModel, ValidationError
 
 from register.domain.method import Method
 from register.domain.models import MODELS, RecordKind
+from register.domain.summary import DEFAULT_HANDLING_MARKING
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidStoredRecord
 from register.io.outputs import check_output
@@ -98,6 +99,10 @@ class RegisterContext:
         if self._method is None or self._method[0] is not source:
             self._method = (source, Method.model_validate(source))
         return self._method[1]
+
+    @property
+    def handling_marking(self) -> str:
+        return self.file.meta().get("handling_marking") or DEFAULT_HANDLING_MARKING
 
     def stored(self, kind: RecordKind | str) -> dict[str, dict[str, Any]]:
         """Stored records of a kind keyed by id (JSON form; treat as read-only)."""

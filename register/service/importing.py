@@ -246,7 +246,8 @@ class Importing:
 
             def write_rejected_rows(report: ImportReport) -> None:
                 if rejects_target is not None:
-                    write_rejects(rejects_target, table.mapping.headers, table.sheet.rows, report.rejects)
+                    write_rejects(rejects_target, table.mapping.headers, table.sheet.rows, report.rejects,
+                                  handling_marking=self._context.handling_marking)
 
             report = self.import_rows(kind, rows, dry_run=dry_run, strict=strict, on_row=on_row, sample=sample,
                                       blank_clears=blank_clears, before_commit=write_rejected_rows)

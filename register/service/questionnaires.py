@@ -65,7 +65,7 @@ class Questionnaires:
         form = QuestionnaireForm(
             supplier_id=supplier.supplier_id, supplier_name=supplier.name, catalogue_title=catalogue.title,
             catalogue_version=catalogue.catalogue_version, prepared_on=self._context.today(), lang=lang,
-            questions=questions,
+            questions=questions, handling_marking=self._context.handling_marking,
         )
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         return write_questionnaire(self._context.output(path, "write the questionnaire to"), form)

@@ -16,7 +16,7 @@ from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, Incident, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
 from register.domain.scoring import score_risk
-from register.domain.summary import RegisterInfo
+from register.domain.summary import DEFAULT_HANDLING_MARKING, RegisterInfo, check_marking
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordExists, RecordNotFound, RegisterError
 from register.service.context import RegisterContext, stored_form
@@ -61,7 +61,20 @@ class Records:
             content_hash=self.content_hash(),
             audit_head=head(audit_log),
             audit_entries=len(audit_log),
+            handling_marking=meta.get("handling_marking") or DEFAULT_HANDLING_MARKING,
         )
+
+    def set_handling_marking(self, marking: str) -> str:
+        """Change the register's handling marking (audited like any change); returns it as stored."""
+        try:
+            marking = check_marking(marking)
+        except ValueError as exc:
+            raise InvalidRecord(str(exc), {"handling_marking": str(exc)}) from None
+        with self._context.transaction() as tx:
+            meta = dict(tx.get(META_TABLE, META_ID))
+            meta["handling_marking"] = marking
+            tx.put(META_TABLE, META_ID, meta)
+        return marking
 
     def content_hash(self) -> str:
         """SHA-256 over the canonical JSON of every table but the audit log."""
