@@ -230,8 +230,12 @@ class PlannedAction(_Record):
 class Acceptance(_Record):
     decision: Literal["accepted", "rejected"]
     approver: str = Field(min_length=1)
+    role: str = Field(default="", max_length=200, description="The approver's role, when approver names a person; the method's rules read it")
     decided_on: date
     expires_on: OptionalDate = None
+    band: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="The residual band the acceptance covers; written at entry from the risk's band when not given",
+    )
 
 
 class Evidence(_Record):
