@@ -161,3 +161,14 @@ def test_the_samples_show_every_acceptance_state(service):
     assert rows["RSK-008"]["acceptance_state"] == "valid"
     assert rows["RSK-021"]["acceptance_state"] == "none"  # a rejection
     assert {row["acceptance_state"] for row in rows.values()} >= {"none", "valid", "expired"}
+
+
+def test_an_acceptance_stored_before_these_rules_reads_and_verifies_unchanged(service, register_location):
+    """A stored acceptance without the added fields (role, band) is written back exactly as stored."""
+    from conftest import tamper_record
+
+    service.save(RecordKind.suppliers, supplier())
+    service.save(RecordKind.risks, risk(likelihood=1, acceptance={"decision": "rejected", "approver": "CISO", "decided_on": "2026-01-05"}))
+    stored, _ = service.read_record(RecordKind.risks, "R-1")
+    assert stored["acceptance"] == {"decision": "rejected", "approver": "CISO", "decided_on": "2026-01-05", "expires_on": None}
+    assert service.verify() == []
