@@ -394,3 +394,30 @@ async def test_every_theme_renders_the_main_screen_and_dashboard(register_path: 
             await pilot.press("1")
             await pilot.pause()
         assert app.query_one("#heat-3-4").has_class("band-high")
+
+
+@pilot_test
+async def test_incidents_tab_adds_an_incident_and_risks_show_reassessment(register_path: Path) -> None:
+    """Issue 14 point 6: incidents have their own tab and form; the risks of their subject show `due`."""
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("5")
+        await pilot.pause()
+        assert app.active_tab == "incidents"
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EditScreen) and form.kind is RecordKind.incidents
+        for field, value in {"incident_id": "INC-1", "subject_type": "proveedor", "subject_id": "SUP-004",
+                             "occurred_on": "2026-11-20", "summary": "Vendor build server compromised",
+                             "severity": "Alta", "source": "Vendor notice VN-9"}.items():
+            form.query_one(f"#field-{field}", Input).value = value
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert "INC-1" in app.snapshot.stored[RecordKind.incidents]
+        assert _visible_ids(_browser(app, "incidents")) == ["INC-1"]
+        risks = app.snapshot.tables[RecordKind.risks]
+        reassess = next(c for c in risks.columns if c.title == "Reassess")
+        assert reassess.cells[risks.ids.index("RSK-001")] == "due"  # assessed 2026-03-01, before the incident
+        assert reassess.cells[risks.ids.index("RSK-002")] == ""  # another subject

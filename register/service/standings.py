@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any, Iterator
 
+from register.domain.acceptance import acceptance_standing
 from register.domain.dashboard import (
     BandCounts,
     RiskTally,
@@ -111,15 +112,17 @@ class Standings:
             hits = self._screening.hits()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
+        method, today = self._context.method, as_of or self._context.today()
         for record_id, record in self._context.stored_records(kind, invalid=invalid):  # one ordered pass
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
             if kind is RecordKind.risks:
+                row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
                 row["reassessment_due"] = record_id in due
                 row["reassessment_incidents"] = due.get(record_id, [])
             if kind is RecordKind.interconnections:
-                inherited = dependency_headline(row["ict_suppliers"], headline_of, self._context.method)
+                inherited = dependency_headline(row["ict_suppliers"], headline_of, method)
                 row["worst_dependency_residual"] = inherited[0] if inherited else None
                 row["worst_dependency_band"] = inherited[1] if inherited else None
                 row["worst_dependency_supplier"] = inherited[2] if inherited else None
