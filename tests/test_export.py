@@ -161,7 +161,7 @@ def test_import_recognises_each_sheet_by_its_header(workbook_path, tmp_path):
     for sheet in ("Suppliers", "Interconnections", "Risks"):
         report = copy.import_file(workbook_path, sheet=sheet)
         assert report.rejects == [], sheet
-    assert copy.info().counts == {"suppliers": 3, "interconnections": 1, "risks": 6}
+    assert copy.info().counts == {"suppliers": 3, "interconnections": 1, "risks": 6, "incidents": 0}
 
 
 def test_risk_outputs_and_countermeasure_helpers(book, service):
