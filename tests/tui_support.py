@@ -86,3 +86,9 @@ def pilot_test(test):
         return asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+def screen_text(app) -> str:
+    """The text the current screen shows, line by line (what a snapshot would hold, unstyled)."""
+    update = app.screen._compositor.render_full_update()
+    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
