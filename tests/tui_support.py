@@ -92,3 +92,18 @@ def screen_text(app) -> str:
     """The text the current screen shows, line by line (what a snapshot would hold, unstyled)."""
     update = app.screen._compositor.render_full_update()
     return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+
+
+async def steady_cursors(pilot) -> None:
+    """Stop every input's cursor blinking, so a snapshot never catches it half-way.
+
+    Call it last in a snapshot's run_before: a loaded machine can let the blink timer fire
+    between the final pause and the screenshot.
+    """
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()
