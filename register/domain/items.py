@@ -85,6 +85,7 @@ ACCEPTANCE = ItemList("acceptance", "Acceptance", (
     ItemField("role", "role", "Role"),
     ItemField("decided_on", "decided", "Decided on"),
     ItemField("expires_on", "expires", "Expires on"),
+    ItemField("band", "band", "Band"),
 ), single=True)
 
 ITEM_LISTS: dict[str, ItemList] = {spec.field: spec for spec in (COUNTERMEASURES, PLANNED_ACTIONS, EVIDENCE, ACCEPTANCE)}
