@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any, Iterator
 
+from register.domain.acceptance import acceptance_standing
 from register.domain.dashboard import (
     BandCounts,
     RiskTally,
@@ -105,6 +106,8 @@ class Standings:
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
+            if kind is RecordKind.risks:
+                row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
             if kind is RecordKind.suppliers:
                 standing = supplier_partner_standing(record_id, data, by_supplier, method, today)
                 row["screening"] = hits.get(record_id, [])
