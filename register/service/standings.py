@@ -12,11 +12,15 @@ from register.domain.dashboard import (
     BandCounts,
     RiskTally,
     band_counts,
+    cyber_review_standings,
     partner_standings,
     headlines,
     risk_standing,
     tally_risks,
 )
+from register.domain.method import method_of_version
+from register.domain.scoring import countermeasure_credit
+from register.domain.cyber import CyberReviewStanding
 from register.domain.exposure import exposure as exposure_of
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.partners import PartnerStanding
@@ -57,6 +61,13 @@ class Standings:
             return partner_standings(self._context.stored(RecordKind.suppliers) if suppliers is None else suppliers,
                                      self.risk_standings(), self._context.method, as_of or self._context.today())
 
+    def cyber_review_standings(self, as_of: date | None = None, suppliers: dict[str, dict[str, Any]] | None = None,
+                               ) -> dict[str, CyberReviewStanding]:
+        """Every supplier's cyber-security review standing on `as_of` (default today), by id."""
+        with self._context.naming_invalid(RecordKind.suppliers, RecordKind.risks):
+            return cyber_review_standings(self._context.stored(RecordKind.suppliers) if suppliers is None else suppliers,
+                                          self.risk_standings(), self._context.method, as_of or self._context.today())
+
     def residual_bands(self) -> BandCounts:
         """Every risk, closed ones included, per residual band."""
         bands = Counter(r.get("residual_band") for r in self._context.stored(RecordKind.risks).values())
@@ -82,6 +93,7 @@ class Standings:
         stored = self._context.stored(kind)
         worst: dict[tuple[str, str], int | None] = {}
         standings: dict[str, PartnerStanding] = {}
+        cyber: dict[str, CyberReviewStanding] = {}
         hits: dict[str, list[dict[str, Any]]] = {}
         if kind in SUBJECT_TYPES:
             worst = self.worst_residual_by_subject()
@@ -97,21 +109,30 @@ class Standings:
                     pass
                 bad = {problem.record_id for problem in problems}
                 standings = self.partner_standings(as_of, {rid: data for rid, data in ordered_items(stored) if rid not in bad})
+            valid = {rid: data for rid, data in stored.items() if rid in standings} if len(standings) != len(stored) else None
+            cyber = self.cyber_review_standings(as_of, valid)
             hits = self._screening.hits()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
         method, today = self._context.method, as_of or self._context.today()
+        previous = self._context.previous_methods if kind is RecordKind.risks else ()
         for record_id, record in self._context.stored_records(kind, invalid=invalid):  # one ordered pass
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
             if kind is RecordKind.risks:
                 row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
+                scored_with = method_of_version(record.method_version, method, previous) or method
+                row["countermeasure_credit"] = [
+                    countermeasure_credit(cm, scored_with, record.assessed_on, record.consequences).as_dict()
+                    for cm in record.countermeasures
+                ]
             if kind is RecordKind.suppliers:
                 standing = standings[record_id]
                 row["screening"] = hits.get(record_id, [])
                 row["partner_status"] = standing.status.value
                 row["partner_basis"] = standing.basis
+                row.update(cyber[record_id].as_dict())
             yield row
 
     def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
