@@ -18,7 +18,7 @@ def fixed_clock() -> datetime:
 
 SUPPLIERS = [
     {"supplier_id": "SUP-001", "name": "Prairie Grid Controls Inc.", "hq_country": "US", "category": "scada_ot",
-     "tier": 1, "criticality": 5, "certifications": "ISO 27001; C-TPAT"},
+     "tier": 1, "criticality": 5, "certifications": "ISO 27001; C-TPAT (expires 2027-06-30)"},
     {"supplier_id": "SUP-002", "name": "Lone Mesa Relay Systems LLC", "hq_country": "US", "category": "scada_ot",
      "tier": 1, "criticality": 4},
     {"supplier_id": "SUP-003", "name": "Enlaces Fronterizos Huizache S.A. de C.V.", "hq_country": "México",
