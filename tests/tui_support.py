@@ -39,7 +39,7 @@ RISKS = [
      "scenario": "Telecom path for teleprotection is cut on the far side of the border.",
      "likelihood": 2, "consequences": {"safety": 1, "economic": 3, "environmental": 1, "reputational": 2, "information": 2},
      "countermeasures": [{"description": "Diverse second path", "type": "physical", "reduces": "C", "effectiveness": 2,
-                          "evidence": "test report TR-7", "tested_on": "2026-05-01"}],
+                          "evidence": "test report TR-7", "tested_on": "2026-05-01", "addresses": "economic"}],
      "assessed_on": "2026-10-01", "owner": "Grid operations"},
 ]
 
