@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pycountry
 from pydantic import (
@@ -20,7 +20,9 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     computed_field,
+    model_serializer,
     model_validator,
 )
 
@@ -122,6 +124,23 @@ CrossReference = Annotated[str, Field(pattern=CROSS_REFERENCE_PATTERN, descripti
 
 class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
+
+
+class _WithAddedFields(_Record):
+    """A nested record that gained fields after registers were written: an added field is written
+    only when it holds something other than its default, so a record stored before it came reads
+    back and writes exactly as stored (verify compares the two)."""
+
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _omit_added_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, default in self._ADDED_DEFAULTS.items():
+                if name in data and data[name] == default:
+                    del data[name]
+        return data
 
 
 class Supplier(_Record):
@@ -227,11 +246,16 @@ class PlannedAction(_Record):
     done: bool = False
 
 
-class Acceptance(_Record):
+class Acceptance(_WithAddedFields):
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {"role": "", "band": None}  # issue 14
     decision: Literal["accepted", "rejected"]
     approver: str = Field(min_length=1)
+    role: str = Field(default="", max_length=200, description="The approver's role, when approver names a person; the method's rules read it")
     decided_on: date
     expires_on: OptionalDate = None
+    band: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="The residual band the acceptance covers; written at entry from the risk's band when not given",
+    )
 
 
 class Evidence(_Record):
