@@ -27,6 +27,7 @@ from pydantic import (
 )
 
 from register.domain.geography import outside_the_americas, parse_country
+from register.domain.items import parse_items
 from register.domain.labels import (
     Category,
     InterconnectionType,
@@ -80,6 +81,23 @@ def _json_text(value: Any) -> Any:
         except json.JSONDecodeError as exc:
             raise ValueError(f"not valid JSON ({exc.msg} at character {exc.pos})") from None
     return value
+
+
+def _item_text(field: str):
+    """Spreadsheet cells carry a risk's lists as the lines register.domain.items writes (one
+    per item), or as JSON text (files written before those lines, or by other programs)."""
+
+    def read(value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if text[0] in "[{":
+                return _json_text(text)
+            return parse_items(field, text)
+        return value
+
+    return read
 
 
 def _none_if_blank(value: Any) -> Any:
@@ -278,16 +296,17 @@ class Risk(_Record):
         min_length=1, description="Consequence rating per category; overall consequence is the maximum"
     )
     consequence_rationale: str = Field(default="", max_length=2000)
-    countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _item_text("countermeasures")(v) or [])] = Field(
+        default_factory=list)
     treatment: Annotated[Treatment | None, BeforeValidator(_none_if_blank)] = None
-    planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _item_text("planned_actions")(v) or [])] = Field(default_factory=list)
     owner: str = Field(default="", max_length=200)
-    acceptance: Annotated[Acceptance | None, BeforeValidator(_json_text)] = None
+    acceptance: Annotated[Acceptance | None, BeforeValidator(_item_text("acceptance"))] = None
     identified_on: OptionalDate = None
     assessed_on: OptionalDate = None
     next_review: OptionalDate = None
     status: RiskStatus = RiskStatus.open
-    evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _item_text("evidence")(v) or [])] = Field(default_factory=list)
     criteria_refs: Annotated[list[CrossReference], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
         default_factory=list
     )
