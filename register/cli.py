@@ -195,14 +195,19 @@ def import_(
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
 
+    from register.errors import TableNotFound
+
     overrides = _parse_mappings(mappings)
     service = _open(db)
     with _import_progress(enabled=not as_json) as on_progress:
-        report = service.import_file(
-            file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
-            overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
-            save_mapping=save_mapping, decimal=decimal, blank_clears=blank_clears,
-        )
+        try:
+            report = service.import_file(
+                file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
+                overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
+                save_mapping=save_mapping, decimal=decimal, blank_clears=blank_clears,
+            )
+        except TableNotFound as exc:
+            _fail(f'{exc} (use --map "Your header=supplier_id", or --kind)')
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -263,6 +268,8 @@ def _print_changes(changes: list[dict[str, Any]], *, would: bool) -> None:
 
 
 def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
+    from register.errors import DECLARE_DATE_ORDER, DECLARE_DECIMAL
+
     source = report.source
     verb = "would import" if dry_run else "imported"
     where = f"sheet {source['sheet']!r}, " if source.get("sheet") else ""
@@ -285,6 +292,10 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
     for reject in report.rejects:
         sheet = f"{reject.sheet}!" if reject.sheet else ""
         _echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
+    if any(DECLARE_DECIMAL in reject.reason for reject in report.rejects):
+        _echo("--decimal point or --decimal comma declares the file's decimal mark")
+    if any(DECLARE_DATE_ORDER in reject.reason for reject in report.rejects):
+        _echo("--day-first or --month-first declares how the file writes dates")
     for warning in report.warnings:
         _echo(f"  warning: row {warning['row']} [{warning['id'] or '-'}] {warning['column']} {warning['reason']}")
     _print_changes(report.changes, would=dry_run or bool(strict and report.rejects))

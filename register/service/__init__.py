@@ -44,7 +44,14 @@ from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
 from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
 from register.service.exporting import export_data
-from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
+from register.service.importing import (
+    FileImportReport,
+    ImportPreview,
+    ImportReport,
+    Importing,
+    ParsedRow,
+    ProgressCallback,
+)
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
 from register.domain.summary import RegisterInfo
@@ -361,9 +368,9 @@ class RegisterService:
 
     def preview_import(self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
                        overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None,
-                       limit: int = 200, decimal: str | None = None) -> ImportPreview:
+                       limit: int = 200, decimal: str | None = None, need_id: bool = True) -> ImportPreview:
         return self._importing.preview_import(path, kind, sheet=sheet, overrides=overrides, date_order=date_order,
-                                              limit=limit, decimal=decimal)
+                                              limit=limit, decimal=decimal, need_id=need_id)
 
     # --- the auditor workbook ------------------------------------------------------------------
     def export_workbook(
@@ -386,6 +393,6 @@ class RegisterService:
 
 __all__ = [
     "MAPPINGS_TABLE", "SCREENING_DECISIONS_TABLE", "SCREENING_LISTS_TABLE", "SCREENING_RUNS_TABLE", "Clock",
-    "ExportResult", "FileImportReport", "ImportPreview", "ImportReport", "QuestionnaireReport", "RegisterInfo",
+    "ExportResult", "FileImportReport", "ImportPreview", "ImportReport", "ParsedRow", "QuestionnaireReport", "RegisterInfo",
     "RegisterService", "Reject", "SourceRow", "default_actor", "stored_form", "utc_now",
 ]
