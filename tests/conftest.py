@@ -25,12 +25,8 @@ def fixed_clock() -> datetime:
 # file and a PostgreSQL register. The others test the file's own layout, or the app, on a file.
 BOTH_STORES = {
     "test_service", "test_reviews", "test_screening", "test_export", "test_import_files", "test_questionnaire",
-<<<<<<< HEAD
-    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_incidents",
-    "test_handling_marking",
-=======
-    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_countermeasure_credit", "test_cyber_review",
->>>>>>> main
+    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_countermeasure_credit",
+    "test_cyber_review", "test_incidents", "test_handling_marking",
 }
 
 
