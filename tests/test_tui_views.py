@@ -198,6 +198,7 @@ def test_column_layout_takes_columns_by_priority_and_squeezes_prose():
     data = TableData([column("ID", 10, 0), column("Name", 30, 1, 10), column("Wide", 40, 7), column("Flag", 8, 2),
                       column("Small", 4, 9)], ["a"])
     assert column_layout(data, 200) == [(0, 10), (1, 30), (2, 40), (3, 8), (4, 4)]
-    assert column_layout(data, 60) == [(0, 10), (1, 30), (3, 8), (4, 4)]  # Wide is dropped, Small still fits
+    assert column_layout(data, 60) == [(0, 10), (1, 30), (2, 8), (3, 8)]  # Wide cut to the room left
+    assert column_layout(data, 58) == [(0, 10), (1, 30), (3, 8), (4, 4)]  # too little room: Small fits instead
     assert column_layout(data, 32) == [(0, 10), (1, 11), (3, 8)]  # Name squeezed before Flag goes
     assert column_layout(data, 5) == [(0, 10)]  # the first column by priority always shows

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from register.domain.acceptance import AcceptanceStanding, acceptance_standing
+from register.domain.cyber import CyberReviewStanding
 from register.domain.dashboard import HEAT_MODES, OVERDUE, BandCounts, RiskTally
 from register.domain.method import Method
 from register.domain.models import RecordKind
@@ -47,6 +49,8 @@ class Dashboard:
     band_counts: BandCounts = field(default_factory=lambda: BandCounts({}, {}))
     overdue: list[OverdueReview] = field(default_factory=list)
     exposure: list[Exposure] = field(default_factory=list)
+    # Acceptance state → open risks in it (issue 14): valid, expired, not_permitted.
+    acceptances: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -63,6 +67,9 @@ class RegisterSnapshot:
     # Screening hits of the latest run by supplier id, and each supplier's partner standing.
     hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     standings: dict[str, PartnerStanding] = field(default_factory=dict)
+    # Each supplier's cyber-security review standing, and each accepted risk's acceptance standing.
+    cyber: dict[str, CyberReviewStanding] = field(default_factory=dict)
+    acceptances: dict[str, AcceptanceStanding] = field(default_factory=dict)
 
     def cell_band(self, likelihood: int, consequence: int) -> str:
         return band_for(likelihood * consequence, consequence, self.method)
@@ -76,7 +83,11 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     hits = service.screening_hits()
     standings = service.partner_standings(today)
     headlines = service.headlines()
-    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings)
+    cyber = service.cyber_review_standings(today)
+    acceptances = {risk_id: acceptance_standing(data["acceptance"], data.get("residual_band"), method, today)
+                   for risk_id, data in stored[RecordKind.risks].items() if data.get("acceptance")}
+    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings,
+                                acceptances=acceptances)
               for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,
@@ -88,6 +99,8 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         dashboard=build_dashboard(service.risk_tally(today), stored, headlines),
         hits=hits,
         standings=standings,
+        cyber=cyber,
+        acceptances=acceptances,
     )
 
 
@@ -100,6 +113,7 @@ def build_dashboard(tally: RiskTally, stored: dict[RecordKind, dict[str, dict[st
         band_counts=tally.band_counts("residual"),
         overdue=overdue,
         exposure=_extra_hemispheric_exposure(stored[RecordKind.suppliers], headlines),
+        acceptances=dict(tally.acceptances),
     )
 
 

@@ -24,6 +24,8 @@ COLUMN_GAP = 1
 # Columns of a priority below this get their room first (id, name, band, flags); the rest
 # fill what is left.
 ESSENTIAL_PRIORITY = 6
+# A text column that fits neither whole nor squeezed still shows in the room left, if this wide.
+MIN_SHOWN_WIDTH = 8
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -298,7 +300,8 @@ def column_layout(data: TableData, width: int) -> list[tuple[int, int]]:
     The essential columns (priority below ESSENTIAL_PRIORITY) come first: taken by priority
     while their narrowest fits (prose squeezed), then widened back, most important first.
     The others then fill what is left, by priority, each at its width if it fits, else at its
-    narrowest; one that does not fit is skipped, so a smaller one may still take the room.
+    narrowest, else (text) in the room left when that is MIN_SHOWN_WIDTH or more, cut with an
+    ellipsis; one that does not fit is skipped, so a smaller one may still take the room.
     The first column by priority is always shown."""
     columns = data.columns
     order = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i))
@@ -329,8 +332,12 @@ def column_layout(data: TableData, width: int) -> list[tuple[int, int]]:
     for index in order:
         if index in widths:
             continue
-        for candidate in (columns[index].width, narrowest(index)):
-            if candidate + COLUMN_GAP <= spare:
+        column = columns[index]
+        # Its width, else its narrowest, else (text) the room left, cut with an ellipsis.
+        room = spare - COLUMN_GAP
+        fallback = room if not column.numeric and room >= MIN_SHOWN_WIDTH else 0
+        for candidate in (column.width, narrowest(index), fallback):
+            if 0 < candidate <= room:
                 widths[index] = candidate
                 spare -= candidate + COLUMN_GAP
                 break
