@@ -26,6 +26,11 @@ def attention_register(path: Path) -> RegisterService:
     service.save(RecordKind.suppliers, {"supplier_id": "SUP-006", "name": "Bajío Logística S.A.", "hq_country": "MX",
                                         "category": "logistics", "tier": 3, "criticality": 2,
                                         "security_declaration_on": "2024-01-15"})
+    # A cyber-security review of SUP-002 long ago (Low band: every 12 months), one of SUP-003 that failed.
+    for supplier_id, reviewed_on, conformance in (("SUP-002", "2024-06-01", 92), ("SUP-003", "2026-10-01", 40)):
+        record, revision = service.read_record(RecordKind.suppliers, supplier_id)
+        service.save(RecordKind.suppliers, {**record, "cyber_review_on": reviewed_on, "cyber_review_conformance": conformance},
+                     revision=revision)
     service.save(RecordKind.risks, {
         "risk_id": "RSK-003", "subject_type": "supplier", "subject_id": "SUP-002",
         "scenario": "Spare relays arrive late after a customs hold.", "likelihood": 2,
@@ -55,6 +60,11 @@ def test_each_entry_names_the_records_behind_it(service: RegisterService) -> Non
     assert partners.ids == ("SUP-006",) and partners.notes == ("review was due 2025-01-15",)
     reviews = entries["risk_reviews_overdue"]
     assert reviews.kind == "risks" and reviews.ids == ("RSK-001",) and "2026-06-01" in reviews.notes[0]
+    cyber = entries["cyber_reviews_overdue"]
+    assert cyber.ids == ("SUP-002", "SUP-003")
+    assert cyber.notes[0].startswith("overdue: review 2024-06-01") and cyber.notes[1].startswith("failed: review 2026-10-01")
+    # Every ICT supplier needs one, customs programme or not (SUP-001 holds C-TPAT); logistics does not.
+    assert entries["cyber_reviews_missing"].ids == ("SUP-001", "SUP-004", "SUP-005")
     acceptances = entries["acceptances_lapsed"]
     assert acceptances.ids == ("RSK-003",) and acceptances.notes == ("SUP-002: acceptance expired on 2026-09-01",)
     top = entries["top_risks"]
@@ -91,6 +101,10 @@ def test_the_list_is_pure_and_each_provider_is_one_function() -> None:
     facts = AttentionFacts(as_of=AS_OF, method=DEFAULT_METHOD, stored={}, hits={}, partners={},
                            tally=tally_risks([], DEFAULT_METHOD, AS_OF))
     entries = attention(facts)
-    assert [e.key for e in entries] == [provider(facts).key for provider in ATTENTION_PROVIDERS]
+    # Without cyber review standings, their entries are left out rather than shown as none.
+    assert "cyber_reviews_overdue" not in [e.key for e in entries]
+    assert [e.key for e in entries] == [e.key for p in ATTENTION_PROVIDERS if (e := p(facts)) is not None]
     assert all(e.count == 0 and e.as_dict()["records"] == [] for e in entries)
+    facts.cyber = {}
+    assert "cyber_reviews_overdue" in [e.key for e in attention(facts)]
     assert attention(facts, providers=[lambda facts: None]) == []

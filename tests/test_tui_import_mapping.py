@@ -177,7 +177,7 @@ async def test_the_decimal_mark_and_blank_cells_are_the_users_choice(tmp_path: P
         await settle(pilot)
         changes = [row for row in _preview_rows(screen) if row[1] == "changes"]
         assert ("SUP-001", "certifications") in [(row[2], row[3]) for row in changes]
-        assert '"ISO 27001; C-TPAT" → none' in [row[4] for row in changes if row[3] == "certifications"][0]
+        assert '"ISO 27001; C-TPAT (expires 2027-06-30)" → none' in [row[4] for row in changes if row[3] == "certifications"][0]
         await pilot.press("ctrl+s")
         await settle(pilot)
         stored = RegisterService.open(register).stored(RecordKind.suppliers)

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-from register.domain.acceptance import AcceptanceState, acceptance_standing
+from register.domain.acceptance import AcceptanceStanding, AcceptanceState, acceptance_standing, acceptance_state
+from register.domain.cyber import CyberReviewStanding, CyberReviewStatus, cyber_review_standing
 from register.domain.method import Method
 from register.domain.partners import PartnerStanding, PartnerStatus, partner_standing
 from register.domain.scoring import RiskStanding, review_due
@@ -114,6 +115,8 @@ class RiskTally:
     # (mode, likelihood, consequence) → ids of the risks in that heat-map cell.
     cells: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
     reviews: list[ReviewDue] = field(default_factory=list)
+    # Acceptance state (issue 14) → risks not closed in it; risks without an acceptance are not counted.
+    acceptances: Counter[str] = field(default_factory=Counter)
     _top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
 
     def add(self, risk: Mapping[str, Any]) -> None:
@@ -125,6 +128,10 @@ class RiskTally:
         self.residual_bands[risk.get("residual_band")] += 1
         for mode, (likelihood, consequence) in heat_cells(risk).items():
             self.cells.setdefault((mode, likelihood, consequence), []).append(risk_id)
+        if risk.get("acceptance"):
+            accepted = acceptance_state(risk["acceptance"], risk.get("residual_band"), self.method, self.as_of)
+            if accepted is not AcceptanceState.none:
+                self.acceptances[accepted.value] += 1
         due = review_due_on(risk, self.method)
         state = review_state(due, self.as_of)
         if state is not None:
@@ -239,6 +246,24 @@ def supplier_partner_standing(supplier_id: str, record: Mapping[str, Any], by_su
     return partner_standing(view, by_supplier.get(supplier_id, []), method, as_of)  # type: ignore[arg-type]
 
 
+def supplier_cyber_review_standing(supplier_id: str, record: Mapping[str, Any], by_supplier: Mapping[str, list[RiskStanding]],
+                                   method: Method, as_of: date) -> CyberReviewStanding:
+    """One supplier's cyber-security review standing (NERC CIP-013 R1.2) from its stored form,
+    given `risks_by_supplier`: judged as it streams past."""
+    return cyber_review_standing(
+        supplier_id, record.get("category", ""), _date(record.get("cyber_review_on")), record.get("cyber_review_conformance"),
+        by_supplier.get(supplier_id, []), method, as_of,
+    )
+
+
+def cyber_review_standings(suppliers: Mapping[str, Mapping[str, Any]], standings: Iterable[RiskStanding], method: Method,
+                           as_of: date) -> dict[str, CyberReviewStanding]:
+    """Every supplier's cyber-security review standing on `as_of`, from the stored form."""
+    by_supplier = risks_by_supplier(standings)
+    return {supplier_id: supplier_cyber_review_standing(supplier_id, record, by_supplier, method, as_of)
+            for supplier_id, record in suppliers.items()}
+
+
 @dataclass(frozen=True)
 class CurrencySpend:
     suppliers: int = 0
@@ -300,6 +325,10 @@ class AttentionFacts:
     hits: Mapping[str, list[dict[str, Any]]]
     partners: Mapping[str, PartnerStanding]
     tally: RiskTally
+    # Each supplier's cyber-security review standing (None: not known, the entry is left out).
+    cyber: Mapping[str, CyberReviewStanding] | None = None
+    # Each accepted risk's acceptance standing, when the caller has them (else judged here).
+    acceptances: Mapping[str, AcceptanceStanding] | None = None
 
     def records(self, kind: str) -> Mapping[str, Mapping[str, Any]]:
         return self.stored.get(kind, {})
@@ -362,19 +391,43 @@ def lapsed_acceptances(facts: AttentionFacts) -> AttentionEntry:
     for risk_id, risk in sorted(facts.records("risks").items()):
         if not risk.get("acceptance") or risk.get("status") == "closed":
             continue
-        try:
-            standing = acceptance_standing(risk["acceptance"], risk.get("residual_band"), facts.method, facts.as_of)
-        except ValueError:  # a hand-edited acceptance: `register verify` names it
-            continue
+        standing = facts.acceptances.get(risk_id) if facts.acceptances is not None else None
+        if standing is None:
+            try:
+                standing = acceptance_standing(risk["acceptance"], risk.get("residual_band"), facts.method, facts.as_of)
+            except ValueError:  # a hand-edited acceptance: `register verify` names it
+                continue
         if standing.state in (AcceptanceState.expired, AcceptanceState.not_permitted):
             found.append((risk_id, f"{risk['subject_id']}: acceptance {standing.why}"))
     return _entry("acceptances_lapsed", "Acceptances no longer valid", "risks", found)
+
+
+def cyber_reviews_overdue(facts: AttentionFacts) -> AttentionEntry | None:
+    """NERC CIP-013 R1.2: ICT suppliers whose cyber-security review is overdue, or failed and
+    awaiting its follow-up (domain.cyber); None when the standings are not known."""
+    if facts.cyber is None:
+        return None
+    wanted = (CyberReviewStatus.overdue, CyberReviewStatus.failed)
+    found = [(supplier_id, f"{standing.status.value}: {standing.basis}")
+             for supplier_id, standing in sorted(facts.cyber.items()) if standing.status in wanted]
+    return _entry("cyber_reviews_overdue", "Cyber reviews overdue/failed", "suppliers", found)
+
+
+def cyber_reviews_missing(facts: AttentionFacts) -> AttentionEntry | None:
+    """ICT suppliers with no cyber-security review on record: no customs programme exempts them."""
+    if facts.cyber is None:
+        return None
+    found = [(supplier_id, "no cyber-security review on record")
+             for supplier_id, standing in sorted(facts.cyber.items()) if standing.status is CyberReviewStatus.missing]
+    return _entry("cyber_reviews_missing", "Cyber reviews never done", "suppliers", found)
 
 
 ATTENTION_PROVIDERS: tuple[Callable[[AttentionFacts], AttentionEntry | None], ...] = (
     unresolved_screening_hits,
     confirmed_screening_hits,
     overdue_partner_reviews,
+    cyber_reviews_overdue,
+    cyber_reviews_missing,
     lapsed_acceptances,
     overdue_risk_reviews,
     top_risks,

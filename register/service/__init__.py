@@ -27,10 +27,12 @@ from typing import Any, Callable, Iterable, Iterator, Self
 
 from pydantic import BaseModel
 
+from register.domain.acceptance import AcceptanceStanding
 from register.domain.criteria import CriteriaCatalogue, Criterion
 from register.domain.dashboard import AttentionEntry, BandCounts, RiskTally
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import RecordKind, Risk
+from register.domain.cyber import CyberReviewStanding
 from register.domain.partners import PartnerStanding
 from register.domain.reviews import Review
 from register.domain.rows import Reject, SourceRow
@@ -198,6 +200,11 @@ class RegisterService:
         """Add a record (`revision` None) or update it from the revision the change started from."""
         return self._records.save(kind, fields, revision=revision)
 
+    def adopt_method(self, method: Method = DEFAULT_METHOD) -> bool:
+        """Score from now on with `method` (default: this program's); stored risks keep the
+        version that scored them until saved again. False when already in use."""
+        return self._records.adopt_method(method)
+
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         self._records.delete(kind, record_id, revision=revision)
 
@@ -243,6 +250,10 @@ class RegisterService:
     def partner_standings(self, as_of: date | None = None) -> dict[str, PartnerStanding]:
         return self._standings.partner_standings(as_of)
 
+    def cyber_review_standings(self, as_of: date | None = None) -> dict[str, CyberReviewStanding]:
+        """Every supplier's cyber-security review standing (NERC CIP-013 R1.2) on `as_of`, by id."""
+        return self._standings.cyber_review_standings(as_of)
+
     def residual_bands(self) -> BandCounts:
         return self._standings.residual_bands()
 
@@ -257,10 +268,13 @@ class RegisterService:
 
     def attention(self, as_of: date | None = None, *, tally: RiskTally | None = None,
                   partners: dict[str, PartnerStanding] | None = None,
-                  hits: dict[str, list[dict[str, Any]]] | None = None) -> list[AttentionEntry]:
+                  hits: dict[str, list[dict[str, Any]]] | None = None,
+                  cyber: dict[str, CyberReviewStanding] | None = None,
+                  acceptances: dict[str, AcceptanceStanding] | None = None) -> list[AttentionEntry]:
         """The dashboard's attention list on `as_of` (default today): unresolved screening
         hits, overdue reviews, top risks…, each naming the records behind it."""
-        return self._standings.attention(as_of, tally=tally, partners=partners, hits=hits)
+        return self._standings.attention(as_of, tally=tally, partners=partners, hits=hits, cyber=cyber,
+                                         acceptances=acceptances)
 
     # --- screening -----------------------------------------------------------------------------
     def screening_lists(self) -> list[ScreeningList]:

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
+from register.domain.acceptance import AcceptanceStanding, acceptance_standing
+from register.domain.cyber import CyberReviewStanding
 from register.domain.dashboard import HEAT_MODES, OVERDUE, AttentionEntry, BandCounts, RiskTally
 from register.domain.method import Method
 from register.domain.models import RecordKind
@@ -49,6 +51,8 @@ class Dashboard:
     exposure: list[Exposure] = field(default_factory=list)
     # What needs attention, each entry naming its records (domain.dashboard.attention).
     attention: list[AttentionEntry] = field(default_factory=list)
+    # Acceptance state → open risks in it (issue 14): valid, expired, not_permitted.
+    acceptances: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +69,9 @@ class RegisterSnapshot:
     # Screening hits of the latest run by supplier id, and each supplier's partner standing.
     hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     standings: dict[str, PartnerStanding] = field(default_factory=dict)
+    # Each supplier's cyber-security review standing, and each accepted risk's acceptance standing.
+    cyber: dict[str, CyberReviewStanding] = field(default_factory=dict)
+    acceptances: dict[str, AcceptanceStanding] = field(default_factory=dict)
 
     def cell_band(self, likelihood: int, consequence: int) -> str:
         return band_for(likelihood * consequence, consequence, self.method)
@@ -79,7 +86,11 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     standings = service.partner_standings(today)
     headlines = service.headlines()
     tally = service.risk_tally(today)
-    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings)
+    cyber = service.cyber_review_standings(today)
+    acceptances = {risk_id: acceptance_standing(data["acceptance"], data.get("residual_band"), method, today)
+                   for risk_id, data in stored[RecordKind.risks].items() if data.get("acceptance")}
+    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings,
+                                acceptances=acceptances)
               for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,
@@ -89,9 +100,12 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         tables=tables,
         revisions=revisions,
         dashboard=build_dashboard(tally, stored, headlines,
-                                  service.attention(today, tally=tally, partners=standings, hits=hits)),
+                                  service.attention(today, tally=tally, partners=standings, hits=hits, cyber=cyber,
+                                                    acceptances=acceptances)),
         hits=hits,
         standings=standings,
+        cyber=cyber,
+        acceptances=acceptances,
     )
 
 
@@ -106,6 +120,7 @@ def build_dashboard(tally: RiskTally, stored: dict[RecordKind, dict[str, dict[st
         overdue=overdue,
         exposure=_extra_hemispheric_exposure(stored[RecordKind.suppliers], headlines),
         attention=attention or [],
+        acceptances=dict(tally.acceptances),
     )
 
 

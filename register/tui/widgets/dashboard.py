@@ -150,7 +150,13 @@ class Dashboard(Vertical):
         labels = {b.id: b.label for b in snapshot.method.bands}
         counts = [f"{labels[band]} {count}" for band, count in board.band_counts.known.items()]
         counts += [f"{band} (other method) {count}" for band, count in board.band_counts.unknown.items()]
-        self.query_one("#band-counts", Static).update(Content(" · ".join(counts)))
+        lines = [" · ".join(counts)]
+        if board.acceptances:
+            accepted = board.acceptances
+            lines.append("Acceptances: " + " · ".join(f"{label} {accepted.get(state, 0)}" for state, label in
+                                                      (("valid", "valid"), ("expired", "expired"),
+                                                       ("not_permitted", "not permitted"))))
+        self.query_one("#band-counts", Static).update(Content("\n".join(lines)))
         exposure = [f"{e.supplier_id:<10} {terminal_safe(e.name)[:28]:<28} {e.countries:<8} {e.worst_residual:>3} {e.band}"
                     for e in board.exposure]
         self.query_one("#exposure", Static).update(Content("\n".join(exposure) or "No assessed extra-hemispheric suppliers."))
