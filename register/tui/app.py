@@ -21,10 +21,11 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from register.domain.models import RecordKind
+from register.paths import default_export_folder
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem, RegisterChanged
-from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
+from register.tui.snapshot import RegisterSnapshot, heat_rows, record_rows, take_snapshot
 from register.tui.table_data import SUBJECT_TYPES
 from register.tui.widgets.dashboard import Dashboard
 from register.tui.widgets.record_browser import RecordBrowser
@@ -75,7 +76,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
     })
 
     def __init__(self, db_path: Path, *, actor: str | None = None, clock: Callable[[], datetime] | None = None,
-                 workdir: Path | None = None) -> None:
+                 workdir: Path | None = None, export_folder: Path | None = None) -> None:
         super().__init__()
         self.db_path = db_path
         # The file's name, or the database (and schema) of a PostgreSQL register.
@@ -83,6 +84,8 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         self.actor = actor
         self.clock = clock
         self.workdir = workdir or Path.cwd()
+        # Where exports go unless the user says (default: paths.default_export_folder).
+        self.export_folder = export_folder
         self.service: RegisterService | None = None
         self.snapshot: RegisterSnapshot | None = None
 
@@ -235,6 +238,18 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         browser.restrict(heat_rows(self.snapshot, event.risk_ids), f"{event.mode} L{event.likelihood}×C{event.consequence} (escape clears)")
         browser.table.focus()
 
+    @on(Dashboard.AttentionChosen)
+    def _attention_chosen(self, event: Dashboard.AttentionChosen) -> None:
+        """Open the records behind an attention entry: their tab, showing only them."""
+        if self.snapshot is None:
+            return
+        entry = event.entry
+        kind = RecordKind(entry.kind)
+        self.query_one(TabbedContent).active = kind.value
+        browser = self.query_one(f"#browser-{kind.value}", RecordBrowser)
+        browser.restrict(record_rows(self.snapshot, kind, entry.ids), f"{entry.title} (escape clears)")
+        browser.table.focus()
+
     # --- records -------------------------------------------------------------------------------
     @on(RecordBrowser.Opened)
     def _opened(self, event: RecordBrowser.Opened) -> None:
@@ -363,10 +378,11 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
             return
         assert self.service is not None and self.snapshot is not None
         slug = re.sub(r"[^A-Za-z0-9]+", "-", self.snapshot.name).strip("-").lower() or "register"
-        default = self.workdir / f"{slug}-{self.snapshot.today.isoformat()}.xlsx"
+        folder = self.export_folder or default_export_folder(self.db_path)
+        default = folder / f"{slug}-{self.snapshot.today.isoformat()}.xlsx"
         from register.tui.screens.export import ExportScreen
 
-        self.push_screen(ExportScreen(self.service, default))
+        self.push_screen(ExportScreen(self.service, default, as_of=self.snapshot.today, preparer=self.service.actor))
 
 
 def run_app(db_path: Path, *, actor: str | None = None) -> None:
