@@ -422,6 +422,6 @@ async def test_incidents_tab_adds_an_incident_and_risks_show_reassessment(regist
         assert "INC-1" in app.snapshot.stored[RecordKind.incidents]
         assert _visible_ids(_browser(app, "incidents")) == ["INC-1"]
         risks = app.snapshot.tables[RecordKind.risks]
-        reassess = next(c for c in risks.columns if c.title == "Reassess")
-        assert reassess.cells[risks.ids.index("RSK-001")] == "due"  # assessed 2026-03-01, before the incident
-        assert reassess.cells[risks.ids.index("RSK-002")] == ""  # another subject
+        status = next(c for c in risks.columns if c.title == "Status")
+        assert status.cells[risks.ids.index("RSK-001")].endswith("(reassess)")  # assessed 2026-03-01, before the incident
+        assert "reassess" not in status.cells[risks.ids.index("RSK-002")]  # another subject

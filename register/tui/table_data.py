@@ -266,6 +266,7 @@ PRIORITIES: dict[RecordKind, dict[str, int]] = {
     RecordKind.interconnections: {"ID": 0, "Name": 1, "Worst residual": 2, "From": 3, "To": 4, "Type": 6, "MW": 7},
     RecordKind.risks: {"ID": 0, "Residual": 1, "Status": 2, "Scenario": 3, "Subject": 6, "Next review": 7,
                        "Inherent": 8, "Owner": 9, "L": 10, "C": 11},
+    RecordKind.incidents: {"ID": 0, "Subject": 1, "Occurred": 2, "Severity": 3, "Summary": 4, "Source": 5},
 }
 COUNTRY_COLUMNS = {RecordKind.suppliers: ("hq_country", "parent_country"),
                    RecordKind.interconnections: ("from_country", "to_country")}
@@ -303,9 +304,13 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
                 if standing is not None and standing.state.value in ("expired", "not_permitted"):
                     status.cells[index] = f"{status.cells[index]} ({standing.state.value.replace('_', ' ')})"
             status.width = min(max(status.width, *(len(c) for c in status.cells[:2000])), 30)
-        if reassessment is not None:
-            due = [reassessment.get(i) for i in ids]
-            columns.append(_flag_column("Reassess", [("due", "warning") if d else ("", None) for d in due], 9))
+        if reassessment:
+            # ISO 28001 5.7: a risk whose subject had an incident since it was assessed says so beside its status.
+            status = next(c for c in columns if c.title == "Status")
+            for index, risk_id in enumerate(ids):
+                if reassessment.get(risk_id):
+                    status.cells[index] = f"{status.cells[index]} (reassess)"
+            status.width = min(max(status.width, *(len(c) for c in status.cells[:2000])), 30)
     elif kind in SUBJECT_TYPES:
         worst = headlines or {}
         subject_type = SUBJECT_TYPES[kind]
@@ -328,7 +333,7 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
             # Worst residual, screening hit and partner status right after the name, so all
             # three stay on screen at 120 columns beside the detail pane; countries follow.
             columns[FLAGS_AFTER:FLAGS_AFTER] = [columns.pop(HEADLINE_AFTER), *_flag_columns(ids, hits, standings)]
-    priorities = PRIORITIES[kind]
+    priorities = PRIORITIES.get(kind, {})
     for column in columns:
         column.priority = priorities.get(column.title, 50)
         if column.title in MIN_WIDTHS:
