@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from register.domain.geography import outside_the_americas, parse_country
+from register.domain.lifecycle import RiskStatus, Treatment, legacy_status, parse_treatment
 from register.domain.labels import (
     Category,
     InterconnectionType,
@@ -206,30 +207,18 @@ class Countermeasure(_Record):
     tested_on: OptionalDate = None
 
 
-class Treatment(StrEnum):
-    avoid = "avoid"
-    reduce = "reduce"
-    share = "share"
-    accept = "accept"
-
-
-class RiskStatus(StrEnum):
-    open = "open"
-    treating = "treating"
-    accepted = "accepted"
-    closed = "closed"
-
-
 class PlannedAction(_Record):
     action: str = Field(min_length=1, max_length=500)
-    owner: str = ""
+    owner: str = Field(default="", max_length=200, description="Who carries the action out")
     due_on: OptionalDate = None
     done: bool = False
+    done_on: OptionalDate = Field(default=None, description="When it was ticked done")
 
 
 class Acceptance(_Record):
     decision: Literal["accepted", "rejected"]
     approver: str = Field(min_length=1)
+    role: str = Field(default="", max_length=200, description="The approver's role, as the method's acceptance rules name it")
     decided_on: date
     expires_on: OptionalDate = None
 
@@ -255,14 +244,14 @@ class Risk(_Record):
     )
     consequence_rationale: str = Field(default="", max_length=2000)
     countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
-    treatment: Annotated[Treatment | None, BeforeValidator(_none_if_blank)] = None
+    treatment: Annotated[Treatment | None, BeforeValidator(lambda v: parse_treatment(_none_if_blank(v)))] = None
     planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
     owner: str = Field(default="", max_length=200)
     acceptance: Annotated[Acceptance | None, BeforeValidator(_json_text)] = None
     identified_on: OptionalDate = None
     assessed_on: OptionalDate = None
     next_review: OptionalDate = None
-    status: RiskStatus = RiskStatus.open
+    status: RiskStatus = RiskStatus.identified
     evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
     criteria_refs: Annotated[list[CrossReference], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
         default_factory=list
@@ -277,6 +266,22 @@ class Risk(_Record):
     residual_score: int | None = None
     residual_band: str | None = None
     method_version: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_status(cls, data: Any) -> Any:
+        # `open` (schema version 1 and older spreadsheets) reads as assessed or identified.
+        if isinstance(data, dict) and isinstance(data.get("status"), str):
+            status = legacy_status(data["status"], data.get("assessed_on"))
+            if status != data["status"]:
+                data = {**data, "status": status}
+        return data
+
+    @model_validator(mode="after")
+    def _accepted_needs_an_acceptance(self) -> Risk:
+        if self.status is RiskStatus.accepted and (self.acceptance is None or self.acceptance.decision != "accepted"):
+            raise ValueError("status accepted needs an acceptance decision (approver and date) that accepts the risk")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 
 from register.domain.criteria import CriteriaCatalogue, Criterion
 from register.domain.dashboard import BandCounts, RiskTally
+from register.domain.lifecycle import ACCEPTANCE_WARNING_DAYS, ExpiringAcceptance, OverdueAction
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import RecordKind, Risk
 from register.domain.partners import PartnerStanding
@@ -43,6 +44,7 @@ from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
 from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
 from register.service.exporting import export_data
+from register.service.forms import read_form
 from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
@@ -194,6 +196,11 @@ class RegisterService:
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         self._records.delete(kind, record_id, revision=revision)
 
+    def read_form(self, kind: RecordKind, fields: dict[str, Any]) -> dict[str, Any]:
+        """A form's input with numbers and dates read as an import reads them (`1.250.000,50`,
+        `31/12/2027`); InvalidRecord naming each field that cannot be read."""
+        return read_form(kind, fields, self.method)
+
     def read_record(self, kind: RecordKind | str, record_id: str) -> tuple[dict[str, Any] | None, int | None]:
         """A stored record (None if absent) with its revision, read from one version of the register."""
         return self._context.file.record_with_revision(str(kind), record_id)
@@ -242,6 +249,15 @@ class RegisterService:
 
     def exposure(self, as_of: date | None = None) -> dict[str, Any]:
         return self._standings.exposure(as_of)
+
+    def overdue_actions(self, as_of: date | None = None) -> list[OverdueAction]:
+        """Planned actions not done by their due date, over risks not closed (longest overdue first)."""
+        return self._standings.overdue_actions(as_of)
+
+    def expiring_acceptances(self, as_of: date | None = None, within_days: int = ACCEPTANCE_WARNING_DAYS,
+                             ) -> list[ExpiringAcceptance]:
+        """Accepted risks whose acceptance has expired or expires within `within_days` (most expired first)."""
+        return self._standings.expiring_acceptances(as_of, within_days)
 
     # --- screening -----------------------------------------------------------------------------
     def screening_lists(self) -> list[ScreeningList]:

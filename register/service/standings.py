@@ -17,6 +17,14 @@ from register.domain.dashboard import (
     tally_risks,
 )
 from register.domain.exposure import exposure as exposure_of
+from register.domain.lifecycle import (
+    ACCEPTANCE_WARNING_DAYS,
+    ExpiringAcceptance,
+    OverdueAction,
+    expiring_acceptances,
+    overdue_actions,
+    risk_overdue_actions,
+)
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import RiskStanding
@@ -67,6 +75,16 @@ class Standings:
             return tally_risks(self._context.stored(RecordKind.risks).values(), self._context.method,
                                as_of or self._context.today())
 
+    def overdue_actions(self, as_of: date | None = None) -> list[OverdueAction]:
+        """Planned actions not done by their due date (risks not closed), on `as_of` (default today)."""
+        return overdue_actions(self._context.stored(RecordKind.risks).values(), as_of or self._context.today())
+
+    def expiring_acceptances(self, as_of: date | None = None, within_days: int = ACCEPTANCE_WARNING_DAYS,
+                             ) -> list[ExpiringAcceptance]:
+        """Accepted risks whose acceptance has expired or expires within `within_days` of `as_of`."""
+        return expiring_acceptances(self._context.stored(RecordKind.risks).values(), as_of or self._context.today(),
+                                    within_days)
+
     def listing(self, kind: RecordKind, as_of: date | None = None, *,
                 invalid: list[InvalidStoredRecord] | None = None) -> list[dict[str, Any]]:
         """Records as JSON-ready dicts with their derived fields (what `list --json` prints);
@@ -103,6 +121,8 @@ class Standings:
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
+            if kind is RecordKind.risks:
+                row["overdue_actions"] = len(risk_overdue_actions(row, as_of or self._context.today()))
             if kind is RecordKind.suppliers:
                 standing = standings[record_id]
                 row["screening"] = hits.get(record_id, [])

@@ -95,6 +95,7 @@ class RecordForm(ReportsWorkerFailures, Screen[str | None]):
 
     @background("save")
     def save_record(self, kind: RecordKind, fields: dict[str, Any], revision: int | None) -> None:
+        fields = self.service.read_form(kind, fields)  # typed numbers and dates, read as an import reads them
         status, record = self.service.save(kind, fields, revision=revision)
         self.post_message(RecordSaved(kind, str(getattr(record, ID_FIELDS[kind])), status))
 

@@ -76,7 +76,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     hits = service.screening_hits()
     standings = service.partner_standings(today)
     headlines = service.headlines()
-    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings)
+    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today)
               for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,

@@ -8,9 +8,11 @@ only reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Callable, Iterable, Sequence
 
 from register.domain.geography import outside_the_americas
+from register.domain.lifecycle import risk_attention
 from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
@@ -208,13 +210,14 @@ SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: 
 def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Method, *,
                 headlines: dict[tuple[str, str], tuple[int, str]] | None = None,
                 hits: dict[str, list[dict[str, Any]]] | None = None,
-                standings: dict[str, PartnerStanding] | None = None) -> TableData:
+                standings: dict[str, PartnerStanding] | None = None, as_of: date | None = None) -> TableData:
     """The table of one kind from the stored records (`service.stored(kind)`), in id order.
 
     Suppliers and interconnections get their headline (`service.headlines()`: worst open
     residual score and band); suppliers a screening column from `hits`
     (`service.screening_hits()`) and a partner column from `standings`
-    (`service.partner_standings()`) when those are given."""
+    (`service.partner_standings()`) when those are given. Risks get an attention column
+    (overdue planned actions, expired or expiring acceptance) on `as_of` when it is given."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
     narrow = NARROW | ({"Name": SUPPLIER_NAME_WIDTH} if kind is RecordKind.suppliers else {})
@@ -225,6 +228,10 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
             column.bands = [r.get(band_field) for r in records]
             column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
             column.width, column.numeric = max(column.width, 12), False
+        if as_of is not None:
+            # What needs doing, right after the status it qualifies.
+            at = next(i for i, c in enumerate(columns) if c.title == "Status") + 1
+            columns.insert(at, _flag_column("Attention", [risk_attention(r, as_of) for r in records], 18))
     else:
         worst = headlines or {}
         subject_type = SUBJECT_TYPES[kind]

@@ -21,6 +21,7 @@ from register.domain.scoring import Assessment, assess, review_due
 from register.domain.text import terminal_safe
 from register.service import RegisterService
 from register.tui.saving import RecordForm
+from register.tui.screens.lifecycle import LifecycleSection
 from register.tui.snapshot import RegisterSnapshot
 from register.tui.threats import scenarios_for, threat_library
 
@@ -73,6 +74,7 @@ class AssessmentScreen(RecordForm):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+n", "add_countermeasure", "Add countermeasure", priority=True),
+        Binding("ctrl+t", "add_action", "Add action", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
@@ -147,6 +149,7 @@ class AssessmentScreen(RecordForm):
                         yield Label(name, classes="field-label")
                         yield Input(default, id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
+                yield LifecycleSection(risk, self.snapshot.today)
             with Vertical(id="score-panel"):
                 yield Label("Inherent", classes="section-title")
                 yield Static("", id="inherent-score", classes="score")
@@ -179,6 +182,7 @@ class AssessmentScreen(RecordForm):
         measures = self.query_one("#countermeasures", Vertical)
         await measures.remove_children()
         await measures.mount_all([CountermeasureRow(measure) for measure in record.get("countermeasures") or [None]])
+        await self.query_one(LifecycleSection).show_risk(record)
         self._show_subject_name()
         self.rescore()
 
@@ -282,6 +286,9 @@ class AssessmentScreen(RecordForm):
     async def _add_pressed(self) -> None:
         await self.action_add_countermeasure()
 
+    async def action_add_action(self) -> None:
+        await self.query_one(LifecycleSection).add_action()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -303,6 +310,7 @@ class AssessmentScreen(RecordForm):
             "owner": value("owner"),
             "assessed_on": value("assessed_on") or None,
             "next_review": value("next_review") or self._suggested_review(value("assessed_on")),
+            **self.query_one(LifecycleSection).fields(),
         }
         if self.criteria_refs is not None:
             fields["criteria_refs"] = self.criteria_refs

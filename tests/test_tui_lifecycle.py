@@ -1,0 +1,118 @@
+"""Pilot tests of issue 15 points 1, 4 and 7: a risk carried through its life in the app,
+forms that read what the importer reads, and care with unsaved work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from textual.widgets import Checkbox, Input, Label, Select
+
+from register.domain.models import RecordKind
+from register.service import RegisterService
+from register.tui.screens.assessment import AssessmentScreen
+from register.tui.screens.lifecycle import ActionRow
+from tui_support import SIZE, build_register, make_app, pilot_test, settle
+
+
+@pytest.fixture
+def register_path(tmp_path: Path) -> Path:
+    path = tmp_path / "register.json"
+    build_register(path)
+    return path
+
+
+async def _edit_risk(pilot, risk_id: str) -> AssessmentScreen:
+    app = pilot.app
+    await settle(pilot)
+    await pilot.press("3")
+    browser = app.query_one("#browser-risks")
+    while browser.table.current_id != risk_id:
+        await pilot.press("down")
+    await pilot.press("e")
+    await pilot.pause()
+    assert isinstance(app.screen, AssessmentScreen), app.screen
+    return app.screen
+
+
+@pilot_test
+async def test_a_risk_is_carried_to_accepted_with_an_action_assigned_and_done(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _edit_risk(pilot, "RSK-001")
+        assert form.query_one("#field-status", Select).value == "identified"  # a new risk's status
+        form.query_one("#field-treatment", Select).value = "accept"
+        form.query_one("#field-status", Select).value = "accepted"
+        await pilot.pause()
+        assert form.query_one("#field-acceptance-decided_on", Input).value == "2026-11-29"  # today, filled in
+        assert "accepted by an approver" in str(form.query_one("#status-help", Label).render())
+        form.query_one("#field-acceptance-approver", Input).value = "Dana Ortiz"
+        form.query_one("#field-acceptance-role", Input).value = "VP Operations"
+        form.query_one("#field-acceptance-expires_on", Input).value = "31/12/2027"  # day-first, as imports read it
+        row = form.query_one(ActionRow)
+        row.query_one(".action-text", Input).value = "Re-test relay firmware"
+        row.query_one(".action-owner", Input).value = "OT Security"
+        row.query_one(".action-due", Input).value = "2026-11-01"
+        await pilot.pause()
+        assert "overdue 28 d" in str(row.query_one(".action-state", Label).render())
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        second = list(form.query(ActionRow))[1]
+        assert second.query_one(".action-text", Input).has_focus
+        await pilot.press(*"Renew acceptance")
+        second.query_one(".action-due", Input).value = "30/06/2027"
+        row.query_one(".action-done", Checkbox).value = True
+        await pilot.pause()
+        assert "done 2026-11-29" in str(row.query_one(".action-state", Label).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, AssessmentScreen)
+        saved = RegisterService.open(register_path).stored(RecordKind.risks)["RSK-001"]
+        assert (saved["status"], saved["treatment"]) == ("accepted", "accept")
+        assert saved["acceptance"] == {"decision": "accepted", "approver": "Dana Ortiz", "role": "VP Operations",
+                                       "decided_on": "2026-11-29", "expires_on": "2027-12-31"}
+        assert saved["planned_actions"] == [
+            {"action": "Re-test relay firmware", "owner": "OT Security", "due_on": "2026-11-01", "done": True,
+             "done_on": "2026-11-29"},
+            {"action": "Renew acceptance", "owner": "", "due_on": "2027-06-30", "done": False, "done_on": None},
+        ]
+
+
+@pilot_test
+async def test_accepted_without_an_approver_is_refused_and_the_form_stays(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        form = await _edit_risk(pilot, "RSK-002")
+        form.query_one("#field-status", Select).value = "accepted"
+        form.query_one("#field-acceptance-expires_on", Input).value = "01/02/2027"  # either order: refused
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        error = str(form.query_one("#error-acceptance-expires_on", Label).render())
+        assert "ambiguous" in error and "YYYY-MM-DD" in error and "--" not in error
+        form.query_one("#field-acceptance-expires_on", Input).value = ""
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "approver" in str(form.query_one("#error-acceptance", Label).render()) + str(form.query_one("#form-error", Label).render())
+        assert RegisterService.open(register_path).stored(RecordKind.risks)["RSK-002"]["status"] != "accepted"
+
+
+@pilot_test
+async def test_overdue_actions_and_expiring_acceptances_show_in_the_risk_row(register_path: Path) -> None:
+    service = RegisterService.open(register_path)
+    record, revision = service.read_record(RecordKind.risks, "RSK-002")
+    service.save(RecordKind.risks, {**record, "status": "treating", "planned_actions": [
+        {"action": "Commission the second path", "due_on": "2026-10-01"}]}, revision=revision)
+    record, revision = service.read_record(RecordKind.risks, "RSK-001")
+    service.save(RecordKind.risks, {**record, "status": "accepted", "treatment": "accept", "acceptance": {
+        "decision": "accepted", "approver": "Dana", "decided_on": "2026-01-01", "expires_on": "2026-12-09"}}, revision=revision)
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        table = app.snapshot.tables[RecordKind.risks]
+        column = next(c for c in table.columns if c.title == "Attention")
+        cells = dict(zip(table.ids, column.cells))
+        tones = dict(zip(table.ids, column.tones))
+        assert cells == {"RSK-001": "acceptance expires in 10 d", "RSK-002": "1 action overdue"}
+        assert tones == {"RSK-001": "warning", "RSK-002": "error"}
