@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_support import SIZE, build_register, make_app, settle
+from tui_support import SIZE, build_register, make_app, settle, steady_cursors
 
 
 @pytest.fixture
@@ -26,6 +26,7 @@ def test_main_screen(app, snap_compare) -> None:
         await settle(pilot)
         await pilot.press("down")
         await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -39,6 +40,7 @@ def test_assessment_form(app, snap_compare) -> None:
         pilot.app.screen.query_one("#field-likelihood").value = 4
         pilot.app.screen.query_one("#field-c_reputational").value = 4
         await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -48,6 +50,7 @@ def test_dashboard(app, snap_compare) -> None:
         await settle(pilot)
         await pilot.press("4")
         await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
@@ -59,5 +62,6 @@ def test_review_screen(app, snap_compare) -> None:
         await settle(pilot)
         await pilot.press("1", "3", "2", "4")
         await pilot.pause()
+        await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

@@ -86,3 +86,18 @@ def pilot_test(test):
         return asyncio.run(test(*args, **kwargs))
 
     return run
+
+
+async def steady_cursors(pilot) -> None:
+    """Stop every input's cursor blinking, so a snapshot never catches it half-way.
+
+    Call it last in a snapshot's run_before: a loaded machine can let the blink timer fire
+    between the final pause and the screenshot.
+    """
+    from textual.widgets import Input, TextArea
+
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+    for widget in pilot.app.screen.query(TextArea):
+        widget.cursor_blink = False
+    await pilot.pause()
