@@ -116,3 +116,114 @@ async def test_overdue_actions_and_expiring_acceptances_show_in_the_risk_row(reg
         tones = dict(zip(table.ids, column.tones))
         assert cells == {"RSK-001": "acceptance expires in 10 d", "RSK-002": "1 action overdue"}
         assert tones == {"RSK-001": "warning", "RSK-002": "error"}
+
+
+# --- point 7: care with the user's work -------------------------------------------------------
+
+@pilot_test
+async def test_ctrl_q_asks_when_a_form_holds_unsaved_changes(register_path: Path) -> None:
+    from register.tui.screens.confirm import ConfirmScreen
+    from register.tui.screens.edit import EditScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EditScreen) and not form.has_unsaved_changes()
+        form.query_one("#field-name", Input).value = "Lone Mesa Relay Systems, LLC"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen)
+        assert "supplier SUP-002" in app.screen.question
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is form and app.is_running  # back to the form, typing kept
+        assert form.query_one("#field-name", Input).value == "Lone Mesa Relay Systems, LLC"
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+    assert app.return_code == 0
+    assert RegisterService.open(register_path).stored(RecordKind.suppliers)["SUP-002"]["name"] == "Lone Mesa Relay Systems LLC"
+
+
+@pilot_test
+async def test_ctrl_q_quits_at_once_from_an_untouched_form(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _edit_risk(pilot, "RSK-002")
+        await settle(pilot)
+        assert not app.screen.has_unsaved_changes()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code == 0
+
+
+@pilot_test
+async def test_ctrl_q_asks_when_review_ratings_are_unsaved(register_path: Path) -> None:
+    from register.tui.screens.confirm import ConfirmScreen
+    from register.tui.screens.review import ReviewScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        review = app.screen
+        assert isinstance(review, ReviewScreen)
+        await pilot.press("2")  # a rating
+        await pilot.pause()
+        assert review.has_unsaved_changes()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmScreen) and "ratings" in app.screen.question
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is review
+
+
+@pilot_test
+async def test_delete_of_a_referenced_supplier_offers_offboarding_before_asking(register_path: Path) -> None:
+    from register.tui.screens.choice import ChoiceScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        browser = app.query_one("#browser-suppliers")
+        assert browser.table.current_id == "SUP-001"  # a tie depends on it
+        await pilot.press("d")
+        await settle(pilot)
+        question = app.screen
+        assert isinstance(question, ChoiceScreen)
+        assert "cannot be deleted" in question.question and "IC-EAGLEPASS" in question.question
+        assert [answer for answer, *_ in question.choices] == ["offboard", "cancel"]  # no "delete" offered
+        await pilot.press("o")
+        await settle(pilot)
+        service = RegisterService.open(register_path)
+        supplier = service.stored(RecordKind.suppliers)["SUP-001"]
+        assert (supplier["status"], supplier["offboarded_on"]) == ("offboarded", "2026-11-29")
+        assert "SUP-001" not in app.snapshot.tables[RecordKind.suppliers].ids  # out of the active view
+        assert "SUP-001" in app.snapshot.stored[RecordKind.suppliers]  # history kept
+        assert "offboarded" in str(app.query_one("#status-line", Label).render())
+        assert service.stored(RecordKind.risks)  # its risks stay
+        exposure = service.exposure()
+        assert "US" not in {row["hq_country"] for row in exposure["by_hq_country"]} or all(
+            row["suppliers"] == 1 for row in exposure["by_hq_country"] if row["hq_country"] == "US")
+
+
+@pilot_test
+async def test_deleting_an_unreferenced_risk_still_asks(register_path: Path) -> None:
+    from register.tui.screens.choice import ChoiceScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "d")
+        await settle(pilot)
+        assert isinstance(app.screen, ChoiceScreen)
+        assert [answer for answer, *_ in app.screen.choices] == ["delete", "cancel"]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "RSK-001" in RegisterService.open(register_path).stored(RecordKind.risks)

@@ -125,6 +125,16 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
 
 
+class SupplierStatus(StrEnum):
+    active = "active"
+    offboarded = "offboarded"
+
+
+def is_active_supplier(record: dict[str, Any]) -> bool:
+    """A stored supplier that is not offboarded (one stored before the field existed is active)."""
+    return record.get("status", "active") != SupplierStatus.offboarded.value
+
+
 class Supplier(_Record):
     supplier_id: RecordId
     name: str = Field(min_length=1, max_length=200)
@@ -152,11 +162,24 @@ class Supplier(_Record):
     next_review_on: OptionalDate = None
     partner_evidence: str = Field(default="", max_length=2000)
     notes: str = Field(default="", max_length=4000)
+    # An offboarded supplier leaves the active views and the exposure figures; its record,
+    # risks, reviews and audit history stay (issue 15 point 7).
+    status: Annotated[SupplierStatus, BeforeValidator(lambda v: v.strip().casefold() if isinstance(v, str) else v)] = Field(
+        default=SupplierStatus.active, description="active, or offboarded (kept for its history)")
+    offboarded_on: OptionalDate = Field(default=None, description="When the supplier was offboarded")
 
     @model_validator(mode="after")
     def _parent_defaults_to_hq(self) -> Supplier:
         if self.parent_country is None:
             self.parent_country = self.hq_country
+        return self
+
+    @model_validator(mode="after")
+    def _offboarded_on_a_date(self) -> Supplier:
+        if self.status is SupplierStatus.offboarded and self.offboarded_on is None:
+            raise ValueError("an offboarded supplier needs the date it was offboarded (offboarded_on)")
+        if self.status is SupplierStatus.active and self.offboarded_on is not None:
+            raise ValueError("offboarded_on is set but the status is active: set the status to offboarded, or clear the date")
         return self
 
     @computed_field  # type: ignore[prop-decorator]

@@ -196,6 +196,15 @@ class RegisterService:
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         self._records.delete(kind, record_id, revision=revision)
 
+    def references(self, kind: RecordKind, record_id: str) -> list[str]:
+        """The ids of the records referring to this one (a record with any cannot be deleted)."""
+        return self._records.references(kind, record_id)
+
+    def offboard(self, supplier_id: str, *, on: date | None = None, revision: int | None = None) -> tuple[str, BaseModel]:
+        """Mark a supplier offboarded on `on` (default today): out of the active views and the
+        exposure figures, with its record, risks, reviews and history kept."""
+        return self._records.offboard(supplier_id, on=on, revision=revision)
+
     def read_form(self, kind: RecordKind, fields: dict[str, Any]) -> dict[str, Any]:
         """A form's input with numbers and dates read as an import reads them (`1.250.000,50`,
         `31/12/2027`); InvalidRecord naming each field that cannot be read."""

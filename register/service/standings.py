@@ -25,7 +25,7 @@ from register.domain.lifecycle import (
     overdue_actions,
     risk_overdue_actions,
 )
-from register.domain.models import ID_FIELDS, RecordKind
+from register.domain.models import ID_FIELDS, RecordKind, SupplierStatus
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import RiskStanding
 from register.errors import InvalidStoredRecord
@@ -144,7 +144,9 @@ class Standings:
                    "partner_evidence": supplier.get("partner_evidence", "")}
 
     def exposure(self, as_of: date | None = None) -> dict[str, Any]:
-        suppliers = [record for _, record in self._context.stored_records(RecordKind.suppliers)]
+        # Offboarded suppliers keep their history but are no longer part of the exposure.
+        suppliers = [record for _, record in self._context.stored_records(RecordKind.suppliers)
+                     if record.status is not SupplierStatus.offboarded]
         interconnections = [record for _, record in self._context.stored_records(RecordKind.interconnections)]
         status = {supplier_id: s.status.value for supplier_id, s in self.partner_standings(as_of).items()}
         return exposure_of(suppliers, interconnections, self._screening.hits(), status)

@@ -14,7 +14,7 @@ from typing import Any
 
 from register.domain.dashboard import HEAT_MODES, OVERDUE, BandCounts, RiskTally
 from register.domain.method import Method
-from register.domain.models import RecordKind
+from register.domain.models import RecordKind, is_active_supplier
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import band_for
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
@@ -63,6 +63,8 @@ class RegisterSnapshot:
     # Screening hits of the latest run by supplier id, and each supplier's partner standing.
     hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     standings: dict[str, PartnerStanding] = field(default_factory=dict)
+    # Suppliers offboarded: kept in `stored`, left out of the suppliers table.
+    offboarded: int = 0
 
     def cell_band(self, likelihood: int, consequence: int) -> str:
         return band_for(likelihood * consequence, consequence, self.method)
@@ -76,7 +78,11 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     hits = service.screening_hits()
     standings = service.partner_standings(today)
     headlines = service.headlines()
-    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today)
+    # Offboarded suppliers leave the active views; their records stay in `stored` (history,
+    # names of their risks' subjects).
+    active = {kind: stored[kind] for kind in RecordKind}
+    active[RecordKind.suppliers] = {i: r for i, r in stored[RecordKind.suppliers].items() if is_active_supplier(r)}
+    tables = {kind: build_table(kind, active[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today)
               for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,
@@ -88,6 +94,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         dashboard=build_dashboard(service.risk_tally(today), stored, headlines),
         hits=hits,
         standings=standings,
+        offboarded=len(stored[RecordKind.suppliers]) - len(active[RecordKind.suppliers]),
     )
 
 
@@ -109,7 +116,7 @@ def _extra_hemispheric_exposure(suppliers: dict[str, dict[str, Any]], headlines:
     found = []
     for supplier_id, record in suppliers.items():
         headline = headlines.get(("supplier", supplier_id))
-        if headline is None or not extra_hemispheric(record):
+        if headline is None or not extra_hemispheric(record) or not is_active_supplier(record):
             continue
         countries = record.get("hq_country", "")
         if record.get("parent_country") and record["parent_country"] != countries:
