@@ -227,3 +227,84 @@ async def test_deleting_an_unreferenced_risk_still_asks(register_path: Path) -> 
         await pilot.press("escape")
         await settle(pilot)
         assert "RSK-001" in RegisterService.open(register_path).stored(RecordKind.risks)
+
+
+# --- point 4: one way to read a value ---------------------------------------------------------
+
+@pilot_test
+async def test_the_supplier_form_reads_what_the_importer_reads(register_path: Path) -> None:
+    from register.tui.screens.edit import EditScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("a")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, EditScreen)
+        labels = [str(label.render()) for label in form.query(".field-label").results(Label)]
+        assert "HQ country" in labels and "Security declaration" in labels and "hq_country" not in labels
+        for field, value in {"supplier_id": "SUP-010", "name": "Telecomunicaciones del Bravo", "hq_country": "Mexique",
+                             "category": "telecomunicaciones", "tier": "2", "criticality": "3",
+                             "annual_spend": "1.250.000,50", "currency": "mxn", "contract_end": "31/12/2027"}.items():
+            form.query_one(f"#field-{field}", Input).value = value
+        await pilot.pause()
+        assert str(form.query_one("#reading-hq_country", Label).render()) == "→ MX Mexico"
+        assert "Telecom equipment" in str(form.query_one("#reading-category", Label).render())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert not isinstance(app.screen, EditScreen), str(form.query_one("#form-error", Label).render())
+        saved = RegisterService.open(register_path).stored(RecordKind.suppliers)["SUP-010"]
+        assert (saved["hq_country"], saved["category"], saved["annual_spend"], saved["contract_end"], saved["currency"]) == (
+            "MX", "telecom_equipment", 1250000.5, "2027-12-31", "MXN")
+
+
+@pilot_test
+async def test_the_form_lists_the_choices_and_completes_names(register_path: Path) -> None:
+    from register.tui.screens.edit import EditScreen
+
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "e")
+        await settle(pilot)
+        form = app.screen
+        assert isinstance(form, EditScreen)
+        category = form.query_one("#field-category", Input)
+        category.value = "réseaux privés"
+        await pilot.pause()
+        shown = str(form.query_one("#reading-category", Label).render())
+        assert shown.startswith("unknown category") and "Network services" in shown and "Logistics & customs" in shown
+        # The Input casefolds what is typed before asking its suggester.
+        assert await category.suggester.get_suggestion("servicios de r") == "Servicios de red"
+        country = form.query_one("#field-hq_country", Input)
+        assert await country.suggester.get_suggestion("méx") == "México"
+        category.value = "1,250"  # neither a label nor a number: refused naming the choices
+        form.query_one("#field-annual_spend", Input).value = "1,250"  # ambiguous: refused, both readings named
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is form
+        assert "Network services" in str(form.query_one("#error-category", Label).render())
+        spend = str(form.query_one("#error-annual_spend", Label).render())
+        assert "1250" in spend and "1.25" in spend and "--decimal" not in spend
+
+
+@pilot_test
+async def test_the_risk_form_finds_a_subject_by_name(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("n")
+        await pilot.pause()
+        form = app.screen
+        assert isinstance(form, AssessmentScreen)
+        subject = form.query_one("#field-subject_id", Input)
+        subject.value = ""
+        subject.focus()
+        await pilot.press(*"formosa")
+        await pilot.pause()
+        assert "SUP-004 Formosa Embedded Silicon Corp." in str(form.query_one("#subject-name", Label).render())
+        await pilot.press("enter")
+        await pilot.pause()
+        assert subject.value == "SUP-004"
+        assert str(form.query_one("#subject-name", Label).render()) == "Formosa Embedded Silicon Corp."

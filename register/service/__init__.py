@@ -38,7 +38,7 @@ from register.domain.rows import Reject, SourceRow
 from register.domain.scoring import RiskStanding
 from register.domain.tabular import input_columns
 from register.domain.screening import ScreeningList
-from register.errors import InvalidStoredRecord
+from register.errors import InvalidRecord, InvalidStoredRecord
 from register.io.anchors import read_workbook_anchor
 from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
@@ -208,7 +208,16 @@ class RegisterService:
     def read_form(self, kind: RecordKind, fields: dict[str, Any]) -> dict[str, Any]:
         """A form's input with numbers and dates read as an import reads them (`1.250.000,50`,
         `31/12/2027`); InvalidRecord naming each field that cannot be read."""
-        return read_form(kind, fields, self.method)
+        read, problems = read_form(kind, fields, self.method)
+        if not problems:
+            return read
+        # Name every other problem of the form too, not only the values that could not be read.
+        outcome = self._records.problems(kind, {name: value for name, value in read.items() if name not in problems}, None)
+        if isinstance(outcome, list):
+            for problem in outcome:
+                if problem.field not in problems and problem.field.split("-")[0] not in problems:
+                    problems.setdefault(problem.field, problem.reason)
+        raise InvalidRecord("; ".join(f"{field or 'record'}: {reason}" for field, reason in problems.items()), problems)
 
     def read_record(self, kind: RecordKind | str, record_id: str) -> tuple[dict[str, Any] | None, int | None]:
         """A stored record (None if absent) with its revision, read from one version of the register."""

@@ -13,7 +13,6 @@ from typing import Any
 
 from register.domain.method import Method
 from register.domain.models import RecordKind
-from register.errors import InvalidRecord
 from register.io.values import (
     ColumnType,
     ValueProblem,
@@ -51,9 +50,9 @@ def _reason(problem: ValueProblem) -> str:
     return reason
 
 
-def read_form(kind: RecordKind, fields: dict[str, Any], method: Method) -> dict[str, Any]:
-    """The form's model input with typed numbers and dates read; InvalidRecord naming each
-    field that cannot be read (nested ones as `acceptance-expires_on`, `planned_actions`)."""
+def read_form(kind: RecordKind, fields: dict[str, Any], method: Method) -> tuple[dict[str, Any], dict[str, str]]:
+    """The form's model input with typed numbers and dates read, and the fields that cannot be
+    read with the reason (nested ones as `acceptance-expires_on`, `planned_actions`)."""
     types = column_types(kind, method)
     read = dict(fields)
     problems: dict[str, str] = {}
@@ -83,6 +82,4 @@ def read_form(kind: RecordKind, fields: dict[str, Any], method: Method) -> dict[
                             problems.setdefault(where, prefix + _reason(exc))
                 out.append(item)
             read[name] = out[0] if isinstance(value, dict) and out else out if isinstance(value, list) else value
-    if problems:
-        raise InvalidRecord("; ".join(f"{field}: {reason}" for field, reason in problems.items()), problems)
-    return read
+    return read, problems
