@@ -55,7 +55,7 @@ def build_register(path: Path) -> RegisterService:
              treatment="reduce", assessed_on="2026-10-06", criteria_refs="ISO-28001:2007:A.3.4; NIST-CSF:2.0:GV.SC-07"),
         dict(risk_id="RSK-2", subject_type="interconnection", subject_id="IC-1", scenario="Teleprotection path spoofed",
              likelihood=1, consequences=dict(reputational=5), assessed_on="2026-05-01",
-             acceptance=dict(decision="accepted", approver="CEO", decided_on="2026-05-02")),
+             acceptance=dict(decision="accepted", approver="CEO", decided_on="2026-05-02", expires_on="2027-05-01")),
         dict(risk_id="RSK-3", subject_type="supplier", subject_id="SUP-1", scenario="Closed scenario", likelihood=5,
              consequences=dict(economic=5), status="closed", assessed_on="2020-01-01"),
         dict(risk_id="RSK-4", subject_type="supplier", subject_id="SUP-3", scenario="Review slipped", likelihood=2,

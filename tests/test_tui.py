@@ -94,7 +94,7 @@ async def test_sort_and_detail_pane_follows_cursor(register_path: Path) -> None:
         await pilot.press("down")
         await pilot.pause()
         assert browser.table.current_id == "SUP-002"
-        assert "Lone Mesa Relay Systems LLC" in str(browser.query_one(".detail", Static).render())
+        assert "Lone Mesa Relay Systems LLC" in str(browser.query_one(".detail-text", Static).render())
 
 
 @pilot_test

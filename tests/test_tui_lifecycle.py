@@ -47,8 +47,10 @@ async def test_a_risk_is_carried_to_accepted_with_an_action_assigned_and_done(re
         assert form.query_one("#field-acceptance-decided_on", Input).value == "2026-11-29"  # today, filled in
         assert "accepted by an approver" in str(form.query_one("#status-help", Label).render())
         form.query_one("#field-acceptance-approver", Input).value = "Dana Ortiz"
-        form.query_one("#field-acceptance-role", Input).value = "VP Operations"
-        form.query_one("#field-acceptance-expires_on", Input).value = "31/12/2027"  # day-first, as imports read it
+        rule = str(form.query_one("#acceptance-rule", Label).render())
+        assert rule.startswith("High residual: accepted by only CISO") and "12 months" in rule
+        form.query_one("#field-acceptance-role", Input).value = "VP Grid Operations"
+        form.query_one("#field-acceptance-expires_on", Input).value = "30/06/2027"  # day-first, as imports read it
         row = form.query_one(ActionRow)
         row.query_one(".action-text", Input).value = "Re-test relay firmware"
         row.query_one(".action-owner", Input).value = "OT Security"
@@ -69,12 +71,12 @@ async def test_a_risk_is_carried_to_accepted_with_an_action_assigned_and_done(re
         assert not isinstance(app.screen, AssessmentScreen)
         saved = RegisterService.open(register_path).stored(RecordKind.risks)["RSK-001"]
         assert (saved["status"], saved["treatment"]) == ("accepted", "accept")
-        assert saved["acceptance"] == {"decision": "accepted", "approver": "Dana Ortiz", "role": "VP Operations",
-                                       "decided_on": "2026-11-29", "expires_on": "2027-12-31"}
+        assert saved["acceptance"] == {"decision": "accepted", "approver": "Dana Ortiz", "role": "VP Grid Operations",
+                                       "decided_on": "2026-11-29", "expires_on": "2027-06-30", "band": "high"}
         assert saved["planned_actions"] == [
             {"action": "Re-test relay firmware", "owner": "OT Security", "due_on": "2026-11-01", "done": True,
              "done_on": "2026-11-29"},
-            {"action": "Renew acceptance", "owner": "", "due_on": "2027-06-30", "done": False, "done_on": None},
+            {"action": "Renew acceptance", "owner": "", "due_on": "2027-06-30", "done": False},  # no done_on until done
         ]
 
 
@@ -106,7 +108,7 @@ async def test_overdue_actions_and_expiring_acceptances_show_in_the_risk_row(reg
         {"action": "Commission the second path", "due_on": "2026-10-01"}]}, revision=revision)
     record, revision = service.read_record(RecordKind.risks, "RSK-001")
     service.save(RecordKind.risks, {**record, "status": "accepted", "treatment": "accept", "acceptance": {
-        "decision": "accepted", "approver": "Dana", "decided_on": "2026-01-01", "expires_on": "2026-12-09"}}, revision=revision)
+        "decision": "accepted", "approver": "CISO", "decided_on": "2026-01-01", "expires_on": "2026-12-09"}}, revision=revision)
     app = make_app(register_path)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

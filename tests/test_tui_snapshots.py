@@ -65,3 +65,26 @@ def test_review_screen(app, snap_compare) -> None:
         await steady_cursors(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+@pytest.fixture
+def lists_app(tmp_path: Path):
+    from test_tui_views import build_with_lists
+
+    path = tmp_path / "snap" / "register.json"
+    path.parent.mkdir()
+    build_with_lists(path)
+    return make_app(path)
+
+
+@pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])
+def test_record_screen_with_sub_tables(lists_app, snap_compare, size) -> None:
+    """A risk's record: its fields, then its lists as labelled sub-tables (scrolled to them)."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("3", "down", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#record-body").scroll_end(animate=False)
+        await steady_cursors(pilot)
+
+    assert snap_compare(lists_app, terminal_size=size, run_before=run_before)

@@ -88,6 +88,12 @@ def pilot_test(test):
     return run
 
 
+def screen_text(app) -> str:
+    """The text the current screen shows, line by line (what a snapshot would hold, unstyled)."""
+    update = app.screen._compositor.render_full_update()
+    return "\n".join("".join(segment.text for segment in strip) for strip in update.strips)
+
+
 async def steady_cursors(pilot) -> None:
     """Stop every input's cursor blinking, so a snapshot never catches it half-way.
 

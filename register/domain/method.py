@@ -42,6 +42,28 @@ class Band(BaseModel):
     action: str
 
 
+class AcceptanceRule(BaseModel):
+    """Who may accept a residual risk of one band. A band without a rule is never accepted."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    band: str
+    roles: tuple[str, ...] = Field(
+        default=(), description="Roles that may accept this band (matched ignoring case and accents); empty = any named approver",
+    )
+
+
+# The method's own words: Low and Medium the risk owner may accept, High needs senior approval,
+# Critical is not tolerable.
+DEFAULT_ACCEPTANCE_RULES = (
+    AcceptanceRule(band="low"),
+    AcceptanceRule(band="medium"),
+    AcceptanceRule(band="high", roles=(
+        "CISO", "Chief Information Security Officer", "CIO", "Chief Information Officer", "COO", "Chief Operating Officer",
+        "CEO", "Chief Executive Officer", "VP Grid Operations", "Vice President, Grid Operations", "Risk Committee",
+    )),
+)
+
+
 class Method(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     method_version: str
@@ -55,6 +77,10 @@ class Method(BaseModel):
     # Any consequence category rated at this level makes the band at least `floor_band`.
     consequence_floor_level: int = Field(default=5, ge=1, le=5)
     consequence_floor_band: str = "high"
+    # Risk acceptance (issue 14): which bands may be accepted and by whom, and for how long.
+    # Not part of scoring, so a register of any method version applies the current rules.
+    acceptance_rules: tuple[AcceptanceRule, ...] = DEFAULT_ACCEPTANCE_RULES
+    acceptance_max_months: int = Field(default=12, ge=1, le=60, description="Longest an acceptance may run from its decision")
 
     @model_validator(mode="after")
     def _bands_cover_every_score(self) -> Method:
@@ -64,6 +90,9 @@ class Method(BaseModel):
                 raise ValueError(f"score {score} must fall in exactly one band, not {holders}")
         if self.consequence_floor_band not in {b.id for b in self.bands}:
             raise ValueError(f"unknown floor band {self.consequence_floor_band!r}")
+        unknown = [rule.band for rule in self.acceptance_rules if rule.band not in {b.id for b in self.bands}]
+        if unknown:
+            raise ValueError(f"acceptance rules name unknown bands: {', '.join(unknown)}")
         if [lvl.value for lvl in self.likelihood_scale] != [1, 2, 3, 4, 5]:
             raise ValueError("the likelihood scale must define levels 1–5 in order")
         return self
@@ -83,6 +112,10 @@ class Method(BaseModel):
 
     def has_band(self, band_id: str) -> bool:
         return any(band.id == band_id for band in self.bands)
+
+    def acceptance_rule(self, band_id: str) -> AcceptanceRule | None:
+        """Who may accept `band_id`, or None when the method never accepts it."""
+        return next((rule for rule in self.acceptance_rules if rule.band == band_id), None)
 
 
 DEFAULT_METHOD = Method(

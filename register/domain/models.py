@@ -11,7 +11,7 @@ import re
 from functools import lru_cache
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import pycountry
 from pydantic import (
@@ -20,12 +20,15 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    SerializerFunctionWrapHandler,
     computed_field,
+    model_serializer,
     model_validator,
 )
 
 from register.domain.geography import outside_the_americas, parse_country
 from register.domain.lifecycle import RiskStatus, Treatment, legacy_status, parse_treatment
+from register.domain.items import parse_items
 from register.domain.labels import (
     Category,
     InterconnectionType,
@@ -81,6 +84,23 @@ def _json_text(value: Any) -> Any:
     return value
 
 
+def _item_text(field: str):
+    """Spreadsheet cells carry a risk's lists as the lines register.domain.items writes (one
+    per item), or as JSON text (files written before those lines, or by other programs)."""
+
+    def read(value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if not text:
+                return None
+            if text[0] in "[{":
+                return _json_text(text)
+            return parse_items(field, text)
+        return value
+
+    return read
+
+
 def _none_if_blank(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
@@ -133,6 +153,23 @@ class SupplierStatus(StrEnum):
 def is_active_supplier(record: dict[str, Any]) -> bool:
     """A stored supplier that is not offboarded (one stored before the field existed is active)."""
     return record.get("status", "active") != SupplierStatus.offboarded.value
+
+
+class _WithAddedFields(_Record):
+    """A nested record that gained fields after registers were written: an added field is written
+    only when it holds something other than its default, so a record stored before it came reads
+    back and writes exactly as stored (verify compares the two)."""
+
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {}
+
+    @model_serializer(mode="wrap")
+    def _omit_added_defaults(self, handler: SerializerFunctionWrapHandler) -> Any:
+        data = handler(self)
+        if isinstance(data, dict):
+            for name, default in self._ADDED_DEFAULTS.items():
+                if name in data and data[name] == default:
+                    del data[name]
+        return data
 
 
 class Supplier(_Record):
@@ -230,7 +267,8 @@ class Countermeasure(_Record):
     tested_on: OptionalDate = None
 
 
-class PlannedAction(_Record):
+class PlannedAction(_WithAddedFields):
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {"done_on": None}  # issue 15
     action: str = Field(min_length=1, max_length=500)
     owner: str = Field(default="", max_length=200, description="Who carries the action out")
     due_on: OptionalDate = None
@@ -238,12 +276,16 @@ class PlannedAction(_Record):
     done_on: OptionalDate = Field(default=None, description="When it was ticked done")
 
 
-class Acceptance(_Record):
+class Acceptance(_WithAddedFields):
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {"role": "", "band": None}  # issue 14
     decision: Literal["accepted", "rejected"]
     approver: str = Field(min_length=1)
-    role: str = Field(default="", max_length=200, description="The approver's role, as the method's acceptance rules name it")
+    role: str = Field(default="", max_length=200, description="The approver's role, when approver names a person; the method's rules read it")
     decided_on: date
     expires_on: OptionalDate = None
+    band: Annotated[str | None, BeforeValidator(_none_if_blank)] = Field(
+        default=None, description="The residual band the acceptance covers; written at entry from the risk's band when not given",
+    )
 
 
 class Evidence(_Record):
@@ -266,16 +308,17 @@ class Risk(_Record):
         min_length=1, description="Consequence rating per category; overall consequence is the maximum"
     )
     consequence_rationale: str = Field(default="", max_length=2000)
-    countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _item_text("countermeasures")(v) or [])] = Field(
+        default_factory=list)
     treatment: Annotated[Treatment | None, BeforeValidator(lambda v: parse_treatment(_none_if_blank(v)))] = None
-    planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _item_text("planned_actions")(v) or [])] = Field(default_factory=list)
     owner: str = Field(default="", max_length=200)
-    acceptance: Annotated[Acceptance | None, BeforeValidator(_json_text)] = None
+    acceptance: Annotated[Acceptance | None, BeforeValidator(_item_text("acceptance"))] = None
     identified_on: OptionalDate = None
     assessed_on: OptionalDate = None
     next_review: OptionalDate = None
     status: RiskStatus = RiskStatus.identified
-    evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _json_text(v) or [])] = Field(default_factory=list)
+    evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _item_text("evidence")(v) or [])] = Field(default_factory=list)
     criteria_refs: Annotated[list[CrossReference], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
         default_factory=list
     )

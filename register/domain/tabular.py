@@ -2,8 +2,9 @@
 
 Used by every reader and writer so a sheet the product writes is a sheet it can read back.
 Lists of plain values are joined with "; "; lists of objects (countermeasures, planned
-actions, evidence) and the acceptance decision travel as JSON text; each consequence
-category gets its own `c_<category>` column.
+actions, evidence) and the acceptance decision travel as readable lines, one per item
+(register.domain.items, which also reads them back); each consequence category gets its own
+`c_<category>` column.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ from typing import Any
 
 import orjson
 
+from register.domain.items import ITEM_LISTS, items_text, nested_text
 from register.domain.method import Method
 from register.domain.models import MODELS, SCORE_FIELDS, RecordKind
 
 CONSEQUENCE_PREFIX = "c_"
 LIST_SEPARATOR = "; "
-_JSON_FIELDS = {"countermeasures", "planned_actions", "evidence", "acceptance"}
 _COMPUTED = {"extra_hemispheric", "consequence"}
 
 
@@ -66,8 +67,8 @@ def record_to_row(kind: RecordKind, record: dict[str, Any], method: Method) -> d
                 row[CONSEQUENCE_PREFIX + cid] = value.get(cid)
             for cid in value:
                 row.setdefault(CONSEQUENCE_PREFIX + cid, value[cid])
-        elif name in _JSON_FIELDS:
-            row[name] = orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
+        elif name in ITEM_LISTS:
+            row[name] = items_text(name, value)
         elif isinstance(value, list):
             row[name] = LIST_SEPARATOR.join(str(v) for v in value) if value else None
         else:
@@ -120,8 +121,13 @@ def field_changes(record_id: str, before: dict[str, Any], after: dict[str, Any])
 
 def change_values(change: dict[str, Any]) -> str:
     """A changed field's values as the import report and the app's preview show them:
-    '"first" → ""' (as JSON, so a blank, a null and a list read unambiguously)."""
+    '"first" → ""' (quoted, so a blank and a null read unambiguously); a list or an object is
+    shown as its readable text, quoted (register.domain.items), never as JSON."""
     def shown(value: Any) -> str:
+        if isinstance(value, (list, dict)):
+            if not value:
+                return "none"
+            value = nested_text(change["field"], value)
         return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
     return f"{shown(change['before'])} → {shown(change['after'])}"

@@ -2,8 +2,11 @@
 
 Sheets, in order: Summary, Method, Risks, Suppliers, Interconnections, Heat map, Reviews,
 Audit trail, then Countermeasures (one row per countermeasure, which the Risks sheet's live
-formulas count). The Risks, Suppliers and Interconnections sheets carry the canonical columns
-of register/io/tabular.py in row 1, so `register import` reads them back as the same records.
+formulas count), Planned actions and Evidence (one row per item, keyed by risk id), and the
+ISO 28001 and screening sheets. The Risks, Suppliers and Interconnections sheets carry the
+canonical columns of register/domain/tabular.py in row 1, so `register import` reads them back
+as the same records; a risk's lists are readable lines there (register/domain/items.py), one
+per item, which the import reads back. No cell holds JSON.
 
 Everything is streamed (openpyxl write-only), written to a temporary file beside the target
 and renamed into place, and stamped with the as-of date instead of the wall clock, so the same
@@ -25,13 +28,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-import orjson
 from openpyxl import Workbook
 from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.workbook.defined_name import DefinedName
 
 from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISKS, RiskTally, spend_by_currency
+from register.domain.items import change_lines, plain_text
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
 from register.domain.scoring import band_for, countermeasure_counts
@@ -58,8 +61,9 @@ SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TR
 )
 STATEMENT_OF_APPLICATION, PARTNER_REVIEWS = "Statement of Application", "Partner reviews"
 SCREENING_SOURCES = "Screening sources"
+PLANNED_ACTIONS, EVIDENCE = "Planned actions", "Evidence"
 SHEET_ORDER = (SUMMARY, METHOD, RISKS, SUPPLIERS, INTERCONNECTIONS, HEAT_MAP, REVIEWS, AUDIT_TRAIL, COUNTERMEASURES,
-               STATEMENT_OF_APPLICATION, PARTNER_REVIEWS, SCREENING_SOURCES)
+               PLANNED_ACTIONS, EVIDENCE, STATEMENT_OF_APPLICATION, PARTNER_REVIEWS, SCREENING_SOURCES)
 PROGRESS_EVERY = 1000
 
 # Band colours by id; a method with other band ids gets colours by severity rank.
@@ -91,12 +95,25 @@ RECOMPUTED_OF = dict(zip(RISK_RECOMPUTED[:-1], RISK_DERIVED[1:-1]))
 _WIDTHS = {
     "scenario": 50, "threat_source": 30, "vulnerability": 40, "likelihood_rationale": 40, "consequence_rationale": 40,
     "countermeasures": 50, "planned_actions": 40, "acceptance": 30, "evidence": 40, "criteria_refs": 40, "notes": 40,
-    "description": 50,
+    "description": 50, "action": 50, "ref": 50, "sha256": 66,
 }
 COUNTERMEASURE_COLUMNS = (
     "risk_id", "number", "description", "type", "reduces", "effectiveness", "evidence", "tested_on",
     "counts", "counted_by_register",
 )
+# The Risks sheet's first columns, and its whole print area: what a printed page can hold.
+RISK_KEY_COLUMNS = (
+    "risk_id", "subject_type", "subject_id", "scenario", "subject_name", "owner", "status", "treatment",
+    "inherent_score", "inherent_band", "residual_score", "residual_band", "next_review",
+)
+# A sheet per list of a risk, one row per item keyed by risk id (countermeasures have their own,
+# with the live formulas the Risks sheet counts).
+LIST_SHEETS = {
+    PLANNED_ACTIONS: ("risk_id", "number", "action", "owner", "due_on", "done"),
+    EVIDENCE: ("risk_id", "number", "ref", "sha256", "collected_on"),
+}
+LIST_FIELDS = {PLANNED_ACTIONS: "planned_actions", EVIDENCE: "evidence"}
+LIST_DATES = frozenset({"due_on", "collected_on", "tested_on"})
 
 
 @dataclass(frozen=True)
@@ -199,7 +216,7 @@ def export_workbook(
     suppliers = SupplierFigures()
     try:
         _write_method(sheets[METHOD], data, book)
-        _write_risks(sheets[RISKS], sheets[COUNTERMEASURES], data, progress)
+        _write_risks(sheets[RISKS], {title: sheets[title] for title in (COUNTERMEASURES, *LIST_SHEETS)}, data, progress)
         _write_records(sheets[SUPPLIERS], RecordKind.suppliers, _gathered(data.suppliers(), suppliers), data, progress)
         _write_records(sheets[INTERCONNECTIONS], RecordKind.interconnections, _with_supplier_names(data), data, progress)
         _write_heat_map(sheets[HEAT_MAP], data)
@@ -278,11 +295,11 @@ def _describe(book: Workbook, data: ExportData) -> None:
 
 def _cell_value(value: Any) -> Any:
     """Lists of plain values read as "a; b"; nested objects (added by other features to a
-    listing) travel as canonical JSON text."""
+    listing, such as a supplier's screening hits) read as "key: value · …", one per line."""
     if isinstance(value, (list, tuple)) and all(isinstance(v, (str, int, float)) for v in value):
         return "; ".join(str(v) for v in value) if value else None
     if isinstance(value, (dict, list, tuple)):
-        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode() if value else None
+        return plain_text(value) if value else None
     return value
 
 
@@ -385,16 +402,24 @@ def band_formula(score: str, consequence: str) -> str:
 
 
 # --- Risks and Countermeasures -------------------------------------------------------------
-def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, export: ExportData, progress: _Progress) -> None:
+def _write_risks(sheet: SheetWriter, lists: dict[str, SheetWriter], export: ExportData, progress: _Progress) -> None:
+    """The Risks sheet (key columns first: they alone are the print area), and one row per
+    countermeasure, planned action and evidence reference on their own sheets, by risk id."""
     method = export.method
+    measures_sheet = lists[COUNTERMEASURES]
     inputs = input_columns(RecordKind.risks, method)
     dates = _date_fields(RecordKind.risks)
-    headers = [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED]
+    rest = [h for h in [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED] if h not in RISK_KEY_COLUMNS]
+    headers = [*RISK_KEY_COLUMNS, *rest]
     sheet.table_header([Column(h, DATE_FORMAT if h in dates else None, width=_WIDTHS.get(h)) for h in headers])
+    sheet.print_columns(len(RISK_KEY_COLUMNS))
     measures_sheet.table_header([Column(h, width=_WIDTHS.get(h)) for h in COUNTERMEASURE_COLUMNS])
+    for title, columns in LIST_SHEETS.items():
+        lists[title].table_header([Column(h, DATE_FORMAT if h in LIST_DATES else None, width=_WIDTHS.get(h))
+                                   for h in columns])
     letter = {name: get_column_letter(index + 1) for index, name in enumerate(headers)}
     categories = [CONSEQUENCE_PREFIX + cid for cid in method.category_ids]
-    formulas = _risk_formulas(letter, categories)
+    formulas = dict(zip(RISK_RECOMPUTED, _risk_formulas(letter, categories)))
     counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
     for data in export.risks():  # by id, each record read as it is written: never all at once
         risk_id = data["risk_id"]
@@ -410,26 +435,38 @@ def _write_risks(sheet: SheetWriter, measures_sheet: SheetWriter, export: Export
                 int(counted),
             ])
         last_measure = measures_sheet.next_row - 1
+        for title, columns in LIST_SHEETS.items():
+            for number, item in enumerate(data.get(LIST_FIELDS[title]) or [], start=1):
+                cells = {"risk_id": risk_id, "number": number, **item}
+                lists[title].append([_list_cell(column, cells.get(column)) for column in columns])
         flat = record_to_row(RecordKind.risks, data, method)
-        values = [_as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in inputs]
-        values.append(export.subject_names.get((data["subject_type"], data["subject_id"])))
-        values.append(max(data["consequences"].values()))
-        values.extend(data.get(name) for name in RISK_DERIVED[2:])
+        values: dict[str, Any] = {c: _as_date(flat.get(c)) if c in dates else _cell_value(flat.get(c)) for c in inputs}
+        values["subject_name"] = export.subject_names.get((data["subject_type"], data["subject_id"]))
+        values["consequence"] = max(data["consequences"].values())
+        values.update((name, data.get(name)) for name in RISK_DERIVED[2:])
         for factor in ("L", "C"):
             if last_measure >= first_measure:
                 counts = measures_sheet.reference(counts_column, first_measure, last_measure)
                 reduces = measures_sheet.reference(reduces_column, first_measure, last_measure)
-                values.append(Formula(f'=SUMIFS({counts},{reduces},"{factor}")'))
+                values[f"countermeasures_counted_{factor}"] = Formula(f'=SUMIFS({counts},{reduces},"{factor}")')
             else:
-                values.append(0)
-        values.extend(Formula(template.format(r=row_number)) for template in formulas)
-        sheet.append(values)
+                values[f"countermeasures_counted_{factor}"] = 0
+        values.update((name, Formula(template.format(r=row_number))) for name, template in formulas.items())
+        sheet.append([values.get(h) for h in headers])
         progress.step()
 
     last = sheet.next_row - 1
     fills = _band_fills(method)
     for name in ("inherent_band", "residual_band", "recomputed_inherent_band", "recomputed_residual_band"):
         sheet.colour_bands(headers.index(name), 2, last, fills)
+
+
+def _list_cell(column: str, value: Any) -> Any:
+    if column in LIST_DATES:
+        return _as_date(value)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return value if value != "" else None
 
 
 def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
@@ -578,12 +615,12 @@ _TRUNCATED = " … (truncated to fit one cell; the register file holds the full 
 def _write_audit_trail(sheet: SheetWriter, log: Iterable[dict[str, Any]], progress: _Progress) -> None:
     sheet.table_header([Column(h, width={"changes": 60, "state_hash": 66, "prev": 66, "hash": 66}.get(h)) for h in AUDIT_COLUMNS])
     for entry in log:
-        changes = orjson.dumps(entry.get("changes") or {}, option=orjson.OPT_SORT_KEYS).decode()
+        changes = change_lines(dict(sorted((entry.get("changes") or {}).items())))
         if len(changes) > MAX_CELL_CHARS:
             changes = changes[: MAX_CELL_CHARS - len(_TRUNCATED)] + _TRUNCATED
         sheet.append([
             entry.get("seq"), entry.get("at"), entry.get("actor"), entry.get("kind"), entry.get("record_id"),
-            entry.get("action"), "; ".join(sorted(entry.get("changes") or {})) or None, changes,
+            entry.get("action"), "; ".join(sorted(entry.get("changes") or {})) or None, changes or None,
             entry.get("state_hash"), entry.get("prev"), entry.get("hash"),
         ])
         progress.step()

@@ -124,6 +124,7 @@ class SheetWriter:
     _pending: list[list[Any]] = field(default_factory=list)
     _formats: dict[int, str] = field(default_factory=dict)
     _started: bool = False
+    _print_columns: int | None = None
 
     @classmethod
     def create(cls, book: Workbook, title: str) -> SheetWriter:
@@ -153,6 +154,10 @@ class SheetWriter:
         self.ws.freeze_panes = f"A{self.header_row + 1}"
         self.ws.print_title_rows = f"{self.header_row}:{self.header_row}"
         self.append_styled([c.header for c in self.columns], font=HEADER_FONT, fill=HEADER_FILL, border=HEADER_BORDER)
+
+    def print_columns(self, count: int) -> None:
+        """Print only the first `count` columns (the print area is set when the sheet is finished)."""
+        self._print_columns = count
 
     def append(self, values: Iterable[Any]) -> None:
         ws = self.ws
@@ -240,6 +245,8 @@ class SheetWriter:
         if self.header_row is not None and self.columns:
             last = max(self.rows_written, self.header_row)
             self.ws.auto_filter.ref = f"A{self.header_row}:{get_column_letter(len(self.columns))}{last}"
+        if self._print_columns:
+            self.ws.print_area = f"A1:{get_column_letter(self._print_columns)}{max(self.rows_written, 1)}"
 
     def reference(self, column_index: int, first_row: int, last_row: int | None = None) -> str:
         """An absolute reference to cells of this sheet, usable from any sheet."""

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
+from register.domain.acceptance import acceptance_refusal, as_acceptance
 from register.domain.integrity import table_problems
 from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
@@ -95,8 +96,37 @@ class Records:
                 record = score_risk(record, self._context.method)
             except ValueError as exc:
                 return [Problem("consequences", None, str(exc))]
+            checked = self._checked_acceptance(record, tx)
+            if isinstance(checked, Problem):
+                return [checked]
+            record = checked
         missing = self._missing_references(record, tx)
         return missing or record
+
+    def _checked_acceptance(self, risk: Risk, tx: Transaction | None) -> Risk | Problem:
+        """The risk with its acceptance held to the method's authority at entry (issue 14): a new
+        or changed *accepted* decision outside it is refused naming the rule; an unchanged one
+        is kept as stored (its state is judged where it is shown). An accepted decision stores
+        the band it covers: the one given, else the risk's residual band now."""
+        acceptance = risk.acceptance
+        if acceptance is None or acceptance.decision != "accepted":
+            return risk
+        previous = (tx.get(RecordKind.risks.value, risk.risk_id) if tx is not None
+                    else self._context.stored(RecordKind.risks).get(risk.risk_id))
+        try:
+            before = as_acceptance((previous or {}).get("acceptance"))
+        except ValueError:
+            before = None  # a stored acceptance edited by hand: the new one is checked as new
+        if before is not None and acceptance.band is None:
+            acceptance = acceptance.model_copy(update={"band": before.band})
+        if before is not None and acceptance == before:
+            return risk.model_copy(update={"acceptance": acceptance})
+        refusal = acceptance_refusal(acceptance, risk.residual_band, self._context.method, assessed_on=risk.assessed_on)
+        if refusal is not None:
+            return Problem("acceptance", None, f"refused: {refusal}")
+        if acceptance.band is None:
+            acceptance = acceptance.model_copy(update={"band": risk.residual_band})
+        return risk.model_copy(update={"acceptance": acceptance})
 
     def _missing_references(self, record: BaseModel, tx: Transaction | None) -> list[Problem]:
         exists = self._context.exists

@@ -7,6 +7,7 @@ from collections import Counter
 from datetime import date
 from typing import Any, Iterator
 
+from register.domain.acceptance import acceptance_standing
 from register.domain.dashboard import (
     BandCounts,
     RiskTally,
@@ -117,12 +118,14 @@ class Standings:
             hits = self._screening.hits()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
+        method, today = self._context.method, as_of or self._context.today()
         for record_id, record in self._context.stored_records(kind, invalid=invalid):  # one ordered pass
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
             if kind is RecordKind.risks:
-                row["overdue_actions"] = len(risk_overdue_actions(row, as_of or self._context.today()))
+                row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
+                row["overdue_actions"] = len(risk_overdue_actions(row, today))
             if kind is RecordKind.suppliers:
                 standing = standings[record_id]
                 row["screening"] = hits.get(record_id, [])

@@ -152,7 +152,7 @@ class AssessmentScreen(RecordForm):
                         yield Label(field_label(RecordKind.risks, name), classes="field-label")
                         yield Input(default, id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
-                yield LifecycleSection(risk, self.snapshot.today)
+                yield LifecycleSection(risk, self.snapshot.today, method)
             with Vertical(id="score-panel"):
                 yield Label("Inherent", classes="section-title")
                 yield Static("", id="inherent-score", classes="score")
@@ -283,6 +283,7 @@ class AssessmentScreen(RecordForm):
             widget.update(f"L{score.likelihood} × C{score.consequence} = {score.score}\n{labels[score.band]}")
             widget.set_classes(f"score band-{score.band}")
         self.query_one("#band-action", Static).update(self.method.band(result.residual.band).action)
+        self.query_one(LifecycleSection).show_band(result.residual.band)
         likelihood = int(self.query_one("#field-likelihood", Select).value)
         self.query_one("#likelihood-description", Label).update(self.method.likelihood_scale[likelihood - 1].description)
 

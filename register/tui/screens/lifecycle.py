@@ -14,8 +14,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
+from textual.suggester import SuggestFromList
 from textual.widgets import Button, Checkbox, Input, Label, Select
 
+from register.domain.acceptance import accepting_roles
+from register.domain.method import Method
 from register.domain.lifecycle import (
     STATUS_HELP,
     STATUS_LABELS,
@@ -111,11 +114,12 @@ class EvidenceRow(Horizontal):
 class LifecycleSection(Vertical):
     """Treatment, status, acceptance, planned actions and evidence of one risk."""
 
-    def __init__(self, risk: dict[str, Any] | None, today: date, roles: list[str] | None = None) -> None:
+    def __init__(self, risk: dict[str, Any] | None, today: date, method: Method) -> None:
         super().__init__(id="lifecycle")
         self.risk = risk or {}
         self.today = today
-        self.roles = roles or []
+        self.method = method
+        self.roles = list(dict.fromkeys(role for rule in method.acceptance_rules for role in rule.roles))
 
     def compose(self) -> ComposeResult:
         risk = self.risk
@@ -143,8 +147,10 @@ class LifecycleSection(Vertical):
             with Horizontal(classes="form-row"):
                 yield Label(label, classes="field-label")
                 yield Input(_text(acceptance.get(name)), id=f"field-acceptance-{name}", classes="field-input", compact=True,
-                            placeholder=placeholder)
+                            placeholder=placeholder,
+                            suggester=SuggestFromList(self.roles, case_sensitive=False) if name == "role" else None)
                 yield Label("", id=f"error-acceptance-{name}", classes="field-error")
+        yield Label("", id="acceptance-rule", classes="hint")
         yield Label("", id="error-acceptance", classes="field-error")
         yield Label("Planned actions (tick done; blank action: ignored)", classes="section-title")
         with Vertical(id="planned-actions"):
@@ -161,6 +167,17 @@ class LifecycleSection(Vertical):
 
     def on_mount(self) -> None:
         self._show_status_help()
+
+    def show_band(self, band: str) -> None:
+        """Who may accept a residual risk of `band` under the method (the rules the service applies)."""
+        roles = accepting_roles(band, self.method)
+        label = self.method.band(band).label if self.method.has_band(band) else band
+        if roles is None:
+            text = f"A {label} residual risk is never accepted under this method: treat or avoid it."
+        else:
+            who = ("only " + ", ".join(roles)) if roles else "the risk owner or any named approver"
+            text = f"{label} residual: accepted by {who}; for at most {self.method.acceptance_max_months} months."
+        self.query_one("#acceptance-rule", Label).update(Content(text))
 
     def _show_status_help(self) -> None:
         value = self.query_one("#field-status", Select).value

@@ -18,7 +18,7 @@ from register.domain.screening import CONFIRMED, DISMISSED
 from register.domain.text import terminal_safe
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.messages import Finished, Problem, RegisterChanged
-from register.tui.widgets.detail_pane import hit_text, record_fields, record_text, standing_text
+from register.tui.widgets.detail_pane import hit_text, list_tables, record_fields, record_text, spaced, standing_text
 from register.tui.workers import ReportsWorkerFailures, background
 
 DECISION_VERBS = {CONFIRMED: "Confirm", DISMISSED: "Dismiss"}
@@ -60,6 +60,10 @@ class RecordScreen(ReportsWorkerFailures, Screen[None]):
                 if self.hits:
                     yield OptionList(*(Option(hit_text(h), id=h["hit"]) for h in self.hits), id="record-hits")
             yield Static(record_text(record_fields(self.kind, self.record, self.method)), id="record-fields")
+            # A risk's countermeasures, planned actions, evidence and acceptance: labelled sub-tables.
+            tables = list_tables(self.record) if self.kind is RecordKind.risks else []
+            if tables:
+                yield Static(spaced(tables), id="record-lists")
         yield Footer()
 
     def on_mount(self) -> None:

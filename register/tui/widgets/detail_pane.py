@@ -1,14 +1,20 @@
 """The detail pane: every field of the highlighted record, following the table cursor, then
-a supplier's ISO 28001 partner status and screening hits."""
+a supplier's ISO 28001 partner status and screening hits, and a risk's countermeasures,
+planned actions, evidence and acceptance as labelled sub-tables."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
 from textual.content import Content
 from textual.widgets import Static
 
 from register.domain.geography import country_name
+from register.domain.items import ITEM_LISTS, ItemList, extra_keys, item_line, value_text
+from register.domain.labels import Category, category_label
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
 from register.domain.tabular import CONSEQUENCE_PREFIX, derived_columns, input_columns, record_to_row
@@ -33,11 +39,13 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
     pairs = []
     for name in names:
         value = row[name]
-        if value is None or value == "":
+        if value is None or value == "" or name in ITEM_LISTS:  # lists: sub-tables (list_tables)
             continue
         text = terminal_safe(str(value), keep_newlines=True)
         if name in COUNTRY_FIELDS:
             text = f"{value} ({country_name(value)})"
+        elif name == "category" and value in Category.__members__:
+            text = category_label(Category(value))
         elif name == "annual_spend" and isinstance(value, (int, float)):
             text = f"{value:,.2f} {record.get('currency', '')}".rstrip()
         label = LABELS.get(name) or (
@@ -45,6 +53,60 @@ def record_fields(kind: RecordKind, record: dict[str, Any], method: Any) -> list
         )
         pairs.append((label, text))
     return pairs
+
+
+# Fields that hold free text share the width; the others (dates, words, numbers) keep theirs.
+PROSE_KEYS = frozenset({"evidence", "owner", "sha256", "approver", "role"})
+
+
+def spaced(renderables: list[RenderableType]) -> Group:
+    """Renderables one under the other with a blank line between."""
+    parts: list[RenderableType] = []
+    for index, renderable in enumerate(renderables):
+        parts += ["", renderable] if index else [renderable]
+    return Group(*parts)
+
+
+def list_tables(record: dict[str, Any], *, compact: bool = False) -> list[Table]:
+    """A labelled sub-table per non-empty list of a risk (countermeasures, planned actions,
+    evidence) and one for its acceptance: rows of values, never JSON."""
+    tables = []
+    for spec in ITEM_LISTS.values():
+        value = record.get(spec.field)
+        if value:
+            tables.append(_acceptance_table(spec, value) if spec.single else _list_table(spec, value, compact))
+    return tables
+
+
+def _list_table(spec: ItemList, items: list[dict[str, Any]], compact: bool) -> Table:
+    """A column per field; `compact` (the narrow detail pane): the number and the item's line."""
+    table = Table(box=box.SIMPLE_HEAD, title=f"{spec.title} ({len(items)})", title_justify="left",
+                  title_style="bold", header_style="bold", pad_edge=False, show_edge=False, expand=not compact)
+    table.add_column("#", justify="right", no_wrap=True)
+    if compact:
+        table.add_column(spec.head.header, overflow="fold")
+        for number, item in enumerate(items, start=1):
+            table.add_row(str(number), terminal_safe(item_line(spec, item), keep_newlines=True))
+        return table
+    keys = [f.key for f in spec.fields] + extra_keys(spec, items)
+    for key in keys:
+        prose = key == spec.head.key or key in PROSE_KEYS or key not in {f.key for f in spec.fields}
+        table.add_column(spec.header_of(key), overflow="fold", ratio=(3 if key == spec.head.key else 1) if prose else None,
+                         no_wrap=not prose)
+    for number, item in enumerate(items, start=1):
+        table.add_row(str(number), *(terminal_safe(value_text(item.get(key)), keep_newlines=True) for key in keys))
+    return table
+
+
+def _acceptance_table(spec: ItemList, value: dict[str, Any]) -> Table:
+    table = Table(box=box.SIMPLE, title=spec.title, title_justify="left", title_style="bold", show_header=False,
+                  pad_edge=False, show_edge=False)
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for key in [f.key for f in spec.fields] + extra_keys(spec, [value]):
+        if value.get(key) not in (None, ""):
+            table.add_row(spec.header_of(key), terminal_safe(value_text(value[key]), keep_newlines=True))
+    return table
 
 
 def record_text(pairs: list[tuple[str, str]]) -> Content:
@@ -105,4 +167,8 @@ class DetailPane(Static):
             self.update("")
             return
         text = record_text(record_fields(kind, record, method))
-        self.update(flags + "\n" + text if flags is not None else text)
+        if flags is not None:
+            text = flags + "\n" + text
+        tables = list_tables(record, compact=True) if kind is RecordKind.risks else []
+        shown: RenderableType = Group(text, spaced(tables)) if tables else text
+        self.update(shown)

@@ -6,7 +6,7 @@ import asyncio
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Label
 
@@ -38,7 +38,9 @@ class RecordBrowser(Vertical):
             yield Label("", classes="count")
         with Horizontal(classes="browser-body"):
             yield VirtualTable(empty_text=f"No {self.kind.value}", id=f"table-{self.kind.value}")
-            yield DetailPane(classes="detail")
+            # The pane scrolls: a risk with its lists is longer than the screen.
+            with VerticalScroll(classes="detail"):
+                yield DetailPane(classes="detail-text")
 
     @property
     def table(self) -> VirtualTable:
