@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Iterable, NoReturn
 
 import click
 
@@ -45,6 +45,29 @@ def _print_json(value: Any) -> None:
     from register.domain.text import json_terminal_safe
 
     click.echo(json_terminal_safe(orjson.dumps(value, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()))
+
+
+JSON_ROWS_PER_WRITE = 500
+
+
+def _print_json_list(rows: Iterable[Any]) -> None:
+    """`_print_json(list(rows))`, byte for byte, written as the rows arrive: each element is
+    encoded alone and indented one level, so a listing of any length is never held whole."""
+    import orjson
+
+    from register.domain.text import json_terminal_safe
+
+    option = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+    chunk: list[str] = []
+    started = False
+    for row in rows:
+        chunk.append(",\n  " if started else "[\n  ")
+        started = True
+        chunk.append(orjson.dumps(row, option=option).decode().replace("\n", "\n  "))
+        if len(chunk) >= 2 * JSON_ROWS_PER_WRITE:
+            click.echo(json_terminal_safe("".join(chunk)), nl=False)
+            chunk = []
+    click.echo(json_terminal_safe("".join(chunk)) + ("\n]" if started else "[]"))
 
 
 def _db_path(db: str | None) -> Any:
@@ -289,11 +312,13 @@ def list_(kind: str, db: str | None, as_json: bool) -> None:
     from register.domain.models import RecordKind
 
     invalid: list[Any] = []  # records edited outside the register: named, the others still listed
-    rows = _open(db).listing(RecordKind(kind), invalid=invalid)
-    if as_json:
-        _print_json(rows)
-    else:
-        _print_table(_TABLE_COLUMNS[kind], rows)
+    # One committed version, read record by record: --json prints each row as it is read.
+    with _snapshot(db) as service:
+        rows = service.iter_listing(RecordKind(kind), invalid=invalid)
+        if as_json:
+            _print_json_list(rows)
+        else:
+            _print_table(_TABLE_COLUMNS[kind], list(rows))
     for problem in invalid:
         _echo(f"register: {problem}", err=True)
     if invalid:

@@ -168,3 +168,44 @@ def test_demo_summary_builds_outside_the_checkout(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "49 suppliers, 12 interconnections, 44 risks" in result.stdout
     assert target.exists()
+
+
+def test_list_json_streams_the_same_bytes_as_one_encoded_list(sample_register, monkeypatch):
+    """`list --json` writes each row as it is read; the output is the one JSON document the
+    whole list encodes to (indentation, escapes of terminal controls, the empty list)."""
+    import orjson
+
+    from register.domain.models import RecordKind
+    from register.domain.text import json_terminal_safe
+    from register.service import RegisterService
+
+    service = RegisterService.open(sample_register)
+    record = {**service.stored(RecordKind.suppliers)[min(service.stored(RecordKind.suppliers))]}
+    record["notes"] = "line one\nline two \x1b[31m red \u202e bidi \u0085 next"
+    service.save(RecordKind.suppliers, record, revision=service.revision(RecordKind.suppliers, record["supplier_id"]))
+    for kind in ("suppliers", "interconnections", "risks"):
+        rows = service.listing(RecordKind(kind))
+        expected = json_terminal_safe(orjson.dumps(rows, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS).decode()) + "\n"
+        result = run_cli("list", kind, "--db", str(sample_register), "--json")
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == expected
+        assert len(rows) > 0
+    assert "\\u001b[31m" in run_cli("list", "suppliers", "--db", str(sample_register), "--json").stdout
+
+
+def test_list_json_of_no_records_is_an_empty_list(register_location):
+    assert run_cli("init", str(register_location)).returncode == 0
+    result = run_cli("list", "suppliers", "--db", str(register_location), "--json")
+    assert result.returncode == 0 and result.stdout == "[]\n"
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 7])
+def test_streamed_json_list_matches_the_encoded_list_across_writes(count, monkeypatch, capsys):
+    from register import cli
+
+    monkeypatch.setattr(cli, "JSON_ROWS_PER_WRITE", 2)
+    rows = [{"id": n, "nested": {"list": [n, {"x": "a\nb\x1b"}], "empty": {}}, "none": None} for n in range(count)]
+    cli._print_json(rows)
+    whole = capsys.readouterr().out
+    cli._print_json_list(iter(rows))
+    assert capsys.readouterr().out == whole

@@ -85,6 +85,34 @@ def test_tables_are_read_lazily_in_id_order(store, monkeypatch):
     assert sorted(store.document()) == ["audit", "register", "suppliers"]
 
 
+def test_a_pass_over_a_table_reads_one_version_through_a_server_cursor(postgres_url, store, monkeypatch):
+    """A pass fetches a page at a time from one server-side cursor in its own transaction: a
+    commit made halfway through is not seen by the rest of the pass (pages of a query per page
+    would show it), and the next pass sees it."""
+    monkeypatch.setattr(pg_store, "PAGE", 3)
+    with store.transaction(actor="x", at=AT) as tx:
+        for n in range(10):
+            tx.put("suppliers", f"SUP-{n:05d}", supplier(n))
+    reader = open_store(postgres_url)
+    passing = reader.table("suppliers").ordered_items()
+    first = [next(passing) for _ in range(4)]
+    with store.transaction(actor="x", at=AT) as tx:
+        tx.put("suppliers", "SUP-00009", supplier(9, name="Renamed"))
+        tx.put("suppliers", "SUP-00010", supplier(10))
+        tx.delete("suppliers", "SUP-00005")
+    rest = list(passing)
+    assert [rid for rid, _ in first + rest] == [f"SUP-{n:05d}" for n in range(10)]
+    assert rest[-1][1]["name"] == "Supplier 9"
+    again = dict(reader.table("suppliers").ordered_items())
+    assert again["SUP-00009"]["name"] == "Renamed" and "SUP-00005" not in again and len(again) == 10
+    # Abandoned halfway, a pass leaves the reader usable; its idle connections are few.
+    partial = reader.table("suppliers").ordered_items()
+    next(partial)
+    del partial
+    assert len(reader.table("suppliers")) == 10 and len(reader._reader._streams) <= pg_store.STREAM_CONNECTIONS_KEPT
+    reader.close()
+
+
 def test_a_snapshot_sees_one_version_while_others_commit(postgres_url, store):
     with snapshot_store(postgres_url) as snapshot:
         with store.transaction(actor="x", at=AT) as tx:

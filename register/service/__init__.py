@@ -244,6 +244,11 @@ class RegisterService:
                 invalid: list[InvalidStoredRecord] | None = None) -> list[dict[str, Any]]:
         return self._standings.listing(kind, as_of, invalid=invalid)
 
+    def iter_listing(self, kind: RecordKind, as_of: date | None = None, *,
+                     invalid: list[InvalidStoredRecord] | None = None) -> Iterator[dict[str, Any]]:
+        """`listing` one row at a time in id order, in memory that does not grow with the register."""
+        return self._standings.iter_listing(kind, as_of, invalid=invalid)
+
     def risk_standings(self) -> Iterator[RiskStanding]:
         return self._standings.risk_standings()
 

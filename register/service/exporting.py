@@ -6,7 +6,7 @@ record by record, never held whole."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Iterator
+from typing import Any, Iterator, Mapping
 
 from register.domain.models import RecordKind
 from register.io.workbook import ExportData
@@ -15,6 +15,9 @@ from register.service.records import Records
 from register.service.reviews import Reviews
 from register.service.screening import Screening
 from register.service.standings import Standings
+from register.store.canonical import ordered_items
+
+NAMES_AT_ONCE = 1000
 
 
 def export_data(context: RegisterContext, records: Records, standings: Standings, reviews: Reviews, screening: Screening, *,
@@ -25,14 +28,21 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
     risks = context.stored(RecordKind.risks)
     suppliers = context.stored(RecordKind.suppliers)
     interconnections = context.stored(RecordKind.interconnections)
+    # Names of the subjects the workbook names (risks' subjects, interconnections' ICT
+    # suppliers): as many as the risks and ties, never one per supplier of a large register.
+    wanted: dict[str, set[str]] = {"supplier": set(), "interconnection": set()}
+    for _, risk in ordered_items(risks):
+        wanted.setdefault(risk.get("subject_type", ""), set()).add(risk.get("subject_id", ""))
+    for _, tie in ordered_items(interconnections):
+        wanted["supplier"].update(tie.get("ict_suppliers") or [])
     subject_names = {
-        **{("supplier", supplier_id): suppliers[supplier_id]["name"] for supplier_id in sorted(suppliers)},
-        **{("interconnection", tie_id): interconnections[tie_id]["name"] for tie_id in sorted(interconnections)},
+        **{("supplier", i): name for i, name in _names(suppliers, wanted["supplier"])},
+        **{("interconnection", i): name for i, name in _names(interconnections, wanted["interconnection"])},
     }
 
     def risks_in_order() -> Iterator[dict[str, Any]]:
-        for risk_id in sorted(risks):
-            yield risks[risk_id]
+        for _, risk in ordered_items(risks):  # one pass, not one lookup per risk
+            yield risk
 
     return ExportData(
         register=info,
@@ -50,3 +60,16 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
         audit_entries=records.audit_entries,
         screening_sources=screening.sources(),
     )
+
+
+def _names(table: Mapping[str, dict[str, Any]], ids: set[str]) -> Iterator[tuple[str, str]]:
+    """(id, name) of the records of `ids` that exist, in id order; a table on a server is
+    asked for many at once."""
+    wanted = sorted(ids)
+    get_many = getattr(table, "get_many", None)
+    for start in range(0, len(wanted), NAMES_AT_ONCE):
+        chunk = wanted[start:start + NAMES_AT_ONCE]
+        found = get_many(chunk) if get_many is not None else {i: table[i] for i in chunk if i in table}
+        for record_id in chunk:
+            if record_id in found:
+                yield record_id, found[record_id]["name"]

@@ -15,6 +15,8 @@ from register.domain.dashboard import (
     partner_standings,
     headlines,
     risk_standing,
+    risks_by_supplier,
+    supplier_partner_standing,
     tally_risks,
 )
 from register.domain.exposure import exposure as exposure_of
@@ -95,31 +97,30 @@ class Standings:
 
     def iter_listing(self, kind: RecordKind, as_of: date | None = None, *,
                      invalid: list[InvalidStoredRecord] | None = None) -> Iterator[dict[str, Any]]:
-        """`listing`, one record at a time in id order: the figures it adds are gathered first,
-        so a register of any size is listed without holding every row."""
+        """`listing`, one record at a time in id order: what it adds from elsewhere (headlines,
+        screening hits, the risks behind partner status) is gathered first and grows with the
+        risks and hits, never with the records listed; each record's own figures are computed
+        as it streams past, so a register of any size is listed in bounded memory."""
         stored = self._context.stored(kind)
         worst: dict[tuple[str, str], int | None] = {}
-        standings: dict[str, PartnerStanding] = {}
+        by_supplier: dict[str, list[RiskStanding]] = {}
         hits: dict[str, list[dict[str, Any]]] = {}
         if kind in SUBJECT_TYPES:
             worst = self.worst_residual_by_subject()
         if kind is RecordKind.suppliers:
-            try:
-                standings = self.partner_standings(as_of)
-            except InvalidStoredRecord:
-                if invalid is None:
-                    raise
-                # The standings of the suppliers that do validate: those are listed.
-                problems: list[InvalidStoredRecord] = []
-                for _ in self._context.stored_records(kind, invalid=problems):
-                    pass
-                bad = {problem.record_id for problem in problems}
-                standings = self.partner_standings(as_of, {rid: data for rid, data in ordered_items(stored) if rid not in bad})
+            by_supplier = self.risks_by_supplier()
             hits = self._screening.hits()
+        method, today = self._context.method, as_of or self._context.today()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
-        method, today = self._context.method, as_of or self._context.today()
-        for record_id, record in self._context.stored_records(kind, invalid=invalid):  # one ordered pass
+        for record_id, data in ordered_items(stored):  # one ordered pass
+            try:
+                record = self._context.stored_record(kind, record_id, data)
+            except InvalidStoredRecord as problem:
+                if invalid is None:
+                    raise
+                invalid.append(problem)  # named; the valid records are still listed
+                continue
             row = record.model_dump(mode="json")
             if subject_type is not None:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
@@ -127,11 +128,16 @@ class Standings:
                 row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
                 row["overdue_actions"] = len(risk_overdue_actions(row, today))
             if kind is RecordKind.suppliers:
-                standing = standings[record_id]
+                standing = supplier_partner_standing(record_id, data, by_supplier, method, today)
                 row["screening"] = hits.get(record_id, [])
                 row["partner_status"] = standing.status.value
                 row["partner_basis"] = standing.basis
             yield row
+
+    def risks_by_supplier(self) -> dict[str, list[RiskStanding]]:
+        """Supplier id → its risks' standings, for judging suppliers one at a time."""
+        with self._context.naming_invalid(RecordKind.risks):
+            return risks_by_supplier(self.risk_standings())
 
     def statement_of_application(self, as_of: date | None = None) -> list[dict[str, Any]]:
         """ISO 28001 4.1: every business partner with its status, basis and evidence."""
@@ -139,10 +145,12 @@ class Standings:
 
     def iter_statement_of_application(self, as_of: date | None = None) -> Iterator[dict[str, Any]]:
         """`statement_of_application`, one partner at a time in id order."""
-        stored = self._context.stored(RecordKind.suppliers)
-        standings = self.partner_standings(as_of)
-        for supplier_id, supplier in ordered_items(stored):
-            yield {"name": supplier["name"], **standings[supplier_id].as_dict(),
+        by_supplier = self.risks_by_supplier()
+        method, today = self._context.method, as_of or self._context.today()
+        for supplier_id, supplier in ordered_items(self._context.stored(RecordKind.suppliers)):
+            with self._context.naming_invalid(RecordKind.suppliers):
+                standing = supplier_partner_standing(supplier_id, supplier, by_supplier, method, today)
+            yield {"name": supplier["name"], **standing.as_dict(),
                    "certifications": list(supplier.get("certifications") or []),
                    "partner_evidence": supplier.get("partner_evidence", "")}
 

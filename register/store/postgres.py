@@ -1,8 +1,9 @@
 """A register on PostgreSQL, behind the register file's interface, for a team.
 
 Reads never load a kind whole: a table is a read-only Mapping that looks records up by id and
-streams them in id order page by page (keyset paging on the primary key), so a register of a
-million suppliers is read in bounded memory. A snapshot is one REPEATABLE READ, READ ONLY
+streams them in id order through a server-side cursor, a page per round trip, so a register of
+a million suppliers is read in bounded memory (a pass outside a snapshot reads one committed
+version on a connection of its own). A snapshot is one REPEATABLE READ, READ ONLY
 transaction: a long read (an export, verify) sees one committed version while others commit.
 
 Every change is one database transaction on its own connection: it takes the register's chain
@@ -39,6 +40,7 @@ META_TABLE = "register"
 META_ID = "meta"
 DEFAULT_SCHEMA = "register"
 PAGE = 2000  # records per page when streaming a table: bounded memory, few round trips
+STREAM_CONNECTIONS_KEPT = 2  # idle connections kept for passes outside a transaction
 BULK_AFTER = 64  # keyed lookups of one kind in a transaction before it reads that kind in bulk
 SEEN_LIMIT = 100_000  # committed records a transaction keeps at most (bounded memory)
 LOCK_TIMEOUT = "30s"  # as long as the file store waits for its lock
@@ -149,6 +151,9 @@ class _Reader:
     def __init__(self, connection: psycopg.Connection, location: PostgresLocation):
         self.connection = connection
         self.location = location
+        self._lock = threading.Lock()
+        self._cursors = 0
+        self._streams: list[psycopg.Connection] = []  # idle connections for passes (see stream)
 
     def rows(self, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         with database_errors(self.location):
@@ -157,6 +162,69 @@ class _Reader:
     def one(self, query: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
         found = self.rows(query, params)
         return found[0] if found else None
+
+    def stream(self, query: str, params: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+        """The rows of one query through a server-side cursor, PAGE rows per round trip: the
+        client holds one page, whatever the result's size. Inside a transaction on this
+        connection (a snapshot, a change) the cursor reads what it sees; otherwise the pass
+        gets a connection of its own with a REPEATABLE READ, READ ONLY transaction, so one
+        pass reads one committed version while others commit."""
+        if self.connection.info.transaction_status == psycopg.pq.TransactionStatus.INTRANS:
+            yield from self._cursor_rows(self.connection, query, params)
+            return
+        connection = self._stream_connection()
+        finished = False
+        try:
+            with database_errors(self.location):
+                connection.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            yield from self._cursor_rows(connection, query, params)
+            finished = True
+        finally:
+            self._idle_stream_connection(connection, finished)
+
+    def _cursor_rows(self, connection: psycopg.Connection, query: str, params: tuple[Any, ...]) -> Iterator[tuple[Any, ...]]:
+        with self._lock:
+            self._cursors += 1
+            name = f"register_pass_{self._cursors}"
+        with database_errors(self.location):
+            cursor = connection.cursor(name=name)
+        try:
+            cursor.itersize = PAGE
+            with database_errors(self.location):
+                cursor.execute(query, params)
+                while True:
+                    page = cursor.fetchmany(PAGE)
+                    yield from page
+                    if len(page) < PAGE:
+                        return
+        finally:
+            with contextlib.suppress(psycopg.Error):
+                cursor.close()
+
+    def _stream_connection(self) -> psycopg.Connection:
+        with self._lock:
+            if self._streams:
+                return self._streams.pop()
+        return _connect(self.location, autocommit=True)
+
+    def _idle_stream_connection(self, connection: psycopg.Connection, finished: bool) -> None:
+        """Keep a connection whose pass ended cleanly for the next pass; close any other."""
+        if finished and not connection.closed:
+            with contextlib.suppress(psycopg.Error):
+                connection.execute("ROLLBACK")
+                with self._lock:
+                    if len(self._streams) < STREAM_CONNECTIONS_KEPT:
+                        self._streams.append(connection)
+                        return
+        with contextlib.suppress(psycopg.Error):
+            connection.close()
+
+    def close(self) -> None:
+        with self._lock:
+            streams, self._streams = self._streams, []
+        for connection in streams:
+            with contextlib.suppress(psycopg.Error):
+                connection.close()
 
 
 class RecordTable(Mapping[str, Any]):
@@ -188,14 +256,8 @@ class RecordTable(Mapping[str, Any]):
         return self._reader.one("SELECT 1 FROM records WHERE kind = %s LIMIT 1", (self._kind,)) is not None
 
     def _pages(self, columns: str) -> Iterator[tuple[str, Any]]:
-        after = ""
-        while True:
-            page = self._reader.rows(
-                f"SELECT {columns} FROM records WHERE kind = %s AND id > %s ORDER BY id LIMIT {PAGE}", (self._kind, after))
-            yield from page  # type: ignore[misc]
-            if len(page) < PAGE:
-                return
-            after = page[-1][0]
+        """Every record's `columns` in id order, through a server-side cursor."""
+        return self._reader.stream(f"SELECT {columns} FROM records WHERE kind = %s ORDER BY id", (self._kind,))  # type: ignore[return-value]
 
     def ordered_items(self) -> Iterator[tuple[str, Any]]:
         for record_id, body in self._pages("id, body"):
@@ -263,13 +325,8 @@ class AuditTable(Mapping[str, Any]):
             yield audit.seq_key(seq)
 
     def _pages(self, columns: str) -> Iterator[tuple[int, Any]]:
-        after = 0
-        while True:
-            page = self._reader.rows(f"SELECT {columns} FROM audit WHERE seq > %s ORDER BY seq LIMIT {PAGE}", (after,))
-            yield from page  # type: ignore[misc]
-            if len(page) < PAGE:
-                return
-            after = page[-1][0]
+        """Every entry's `columns` in chain order, through a server-side cursor."""
+        return self._reader.stream(f"SELECT {columns} FROM audit ORDER BY seq")  # type: ignore[return-value]
 
     def ordered_items(self) -> Iterator[tuple[str, Any]]:
         for seq, body in self._pages("seq, body"):
@@ -364,6 +421,7 @@ class PostgresRegister:
         return self._snapshot is not None
 
     def close(self) -> None:
+        self._reader.close()
         with contextlib.suppress(psycopg.Error):
             self._connection.close()
             if self._spare is not None:
