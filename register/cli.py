@@ -195,14 +195,19 @@ def import_(
         _import_review(file, db, supplier, reviewer, dry_run, as_json)
     from register.domain.models import RecordKind
 
+    from register.errors import TableNotFound
+
     overrides = _parse_mappings(mappings)
     service = _open(db)
     with _import_progress(enabled=not as_json) as on_progress:
-        report = service.import_file(
-            file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
-            overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
-            save_mapping=save_mapping, decimal=decimal, blank_clears=blank_clears,
-        )
+        try:
+            report = service.import_file(
+                file, RecordKind(kind) if kind else None, sheet=sheet, dry_run=dry_run, strict=strict,
+                overrides=overrides, date_order=date_order, on_progress=on_progress, rejects_path=rejects_path,
+                save_mapping=save_mapping, decimal=decimal, blank_clears=blank_clears,
+            )
+        except TableNotFound as exc:
+            _fail(f'{exc} (use --map "Your header=supplier_id", or --kind)')
     if as_json:
         _print_json(report.as_dict())
     else:
@@ -263,6 +268,8 @@ def _print_changes(changes: list[dict[str, Any]], *, would: bool) -> None:
 
 
 def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
+    from register.errors import DECLARE_DATE_ORDER, DECLARE_DECIMAL
+
     source = report.source
     verb = "would import" if dry_run else "imported"
     where = f"sheet {source['sheet']!r}, " if source.get("sheet") else ""
@@ -285,6 +292,10 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
     for reject in report.rejects:
         sheet = f"{reject.sheet}!" if reject.sheet else ""
         _echo(f"  {sheet}row {reject.row} [{reject.id or '-'}] {reject.reason}")
+    if any(DECLARE_DECIMAL in reject.reason for reject in report.rejects):
+        _echo("--decimal point or --decimal comma declares the file's decimal mark")
+    if any(DECLARE_DATE_ORDER in reject.reason for reject in report.rejects):
+        _echo("--day-first or --month-first declares how the file writes dates")
     for warning in report.warnings:
         _echo(f"  warning: row {warning['row']} [{warning['id'] or '-'}] {warning['column']} {warning['reason']}")
     _print_changes(report.changes, would=dry_run or bool(strict and report.rejects))
@@ -297,9 +308,11 @@ def _print_import_report(report: Any, *, dry_run: bool, strict: bool) -> None:
 
 
 _TABLE_COLUMNS = {
-    "suppliers": ["supplier_id", "name", "hq_country", "parent_country", "category", "criticality", "extra_hemispheric", "worst_residual_score"],
+    "suppliers": ["supplier_id", "name", "hq_country", "parent_country", "category", "criticality", "extra_hemispheric", "worst_residual_score",
+                  "partner_status", "cyber_review_status"],
     "interconnections": ["interconnection_id", "name", "from_country", "to_country", "type", "capacity_mw", "worst_residual_score"],
-    "risks": ["risk_id", "subject_id", "likelihood", "consequence", "inherent_score", "inherent_band", "residual_score", "residual_band", "status"],
+    "risks": ["risk_id", "subject_id", "likelihood", "consequence", "inherent_score", "inherent_band", "residual_score", "residual_band", "status",
+              "acceptance_state"],
 }
 
 
@@ -401,6 +414,32 @@ def info(db: str | None, as_json: bool) -> None:
     """Summarise a register: counts, method, hashes."""
     with _snapshot(db) as service:
         _summarise(service, as_json)
+
+
+@cli.command()
+@click.option("--adopt", is_flag=True, help="Score from now on with this program's method (stored risks keep the version that scored them).")
+@db_option
+@json_option
+def method(adopt: bool, db: str | None, as_json: bool) -> None:
+    """Show the register's scoring method version and its rules; --adopt moves it to this program's."""
+    service = _open(db)
+    adopted = service.adopt_method() if adopt else False
+    current = service.method
+    summary = {
+        "method_version": current.method_version, "adopted": adopted,
+        "credit_steps": list(current.credit_steps), "max_steps_per_factor": current.max_steps_per_factor,
+        "test_validity_months": current.test_validity_months, "consequence_credit": current.consequence_credit,
+        "acceptance_rules": [{"band": r.band, "roles": list(r.roles)} for r in current.acceptance_rules],
+        "acceptance_max_months": current.acceptance_max_months, "review_pass_mark": current.review_pass_mark,
+    }
+    if as_json:
+        _print_json(summary)
+        return
+    if adopted:
+        _echo(f"the register now scores with method {current.method_version}; stored risks keep the version that scored them "
+              "until they are saved again, and verify recomputes each with its own")
+    _echo(f"method {current.method_version}: credit steps by effectiveness {', '.join(f'{v:g}' for v in current.credit_steps)}; "
+          f"tests count within {current.test_validity_months or 'any number of'} months; consequence credit {current.consequence_credit}")
 
 
 def _summarise(service: RegisterService, as_json: bool) -> None:

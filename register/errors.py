@@ -83,8 +83,20 @@ class InvalidRecord(RegisterError):
         self.problems = problems or {}
 
 
+# What a reason says when declaring the file's decimal mark would settle a value; each front
+# end names its own way to declare it (the CLI's --decimal, the app's decimal mark choice).
+DECLARE_DECIMAL = "declare the file's decimal mark: point or comma"
+DECLARE_DATE_ORDER = "declare how the file writes dates: day first or month first"
+
+
 class UnreadableFile(RegisterError):
     """A spreadsheet could not be read at all; nothing was written."""
+
+
+class TableNotFound(UnreadableFile):
+    """No header row names the record id column: the user must say which column holds it
+    (the CLI with --map or --kind, the app by mapping the columns on its import screen).
+    The message says what was looked for, not how a front end is driven."""
 
 
 class ImportCancelled(RegisterError):
@@ -98,4 +110,4 @@ class ExportCancelled(RegisterError):
 
 # --- import --------------------------------------------------------------------------------
 class InvalidMapping(RegisterError):
-    """A --map override names a field the record kind does not have."""
+    """A header mapping names a field the record kind does not have."""

@@ -25,7 +25,7 @@ def fixed_clock() -> datetime:
 # file and a PostgreSQL register. The others test the file's own layout, or the app, on a file.
 BOTH_STORES = {
     "test_service", "test_reviews", "test_screening", "test_export", "test_import_files", "test_questionnaire",
-    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_lifecycle",
+    "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_countermeasure_credit", "test_cyber_review", "test_lifecycle",
 }
 
 

@@ -29,7 +29,7 @@ def build_register(path: Path) -> RegisterService:
     suppliers = [
         dict(supplier_id="SUP-1", name="Prairie Grid Controls Inc.", hq_country="US", category="scada_ot", tier=1,
              criticality=5, annual_spend=4850000.0, currency="USD", contract_end="2029-06-30",
-             certifications="ISO 27001; C-TPAT", notes="Line one\nline two"),
+             certifications="ISO 27001; C-TPAT (expires 2027-06-30)", notes="Line one\nline two"),
         dict(supplier_id="SUP-2", name=HOSTILE[0], hq_country="CN", category="telecom_equipment", tier=1,
              criticality=4, annual_spend=1234.5, currency="EUR", notes=HOSTILE[1], partner_evidence=HOSTILE[3]),
         dict(supplier_id="SUP-3", name=HOSTILE[4], hq_country="MX", parent_country="DE", category="software", tier=2,
@@ -48,9 +48,12 @@ def build_register(path: Path) -> RegisterService:
              countermeasures=[
                  dict(description="MFA on the vendor portal", type="information", reduces="L", effectiveness=2, **tested),
                  dict(description=HOSTILE[1], type="contractual", reduces="C", effectiveness=1, evidence="contract.pdf"),
-                 dict(description="Offline backups", type="information", reduces="C", effectiveness=3, **tested),
-                 dict(description="Second backup site", type="physical", reduces="C", effectiveness=2, **tested),
-                 dict(description="Third backup site", type="physical", reduces="C", effectiveness=2, **tested),
+                 dict(description="Offline backups", type="information", reduces="C", effectiveness=3,
+                      addresses="information; economic", **tested),
+                 dict(description="Second backup site", type="physical", reduces="C", effectiveness=2, addresses="information", **tested),
+                 dict(description="Third backup site", type="physical", reduces="C", effectiveness=2, addresses="information", **tested),
+                 dict(description="Tabletop exercise", type="procedural", reduces="L", effectiveness=3, evidence="minutes.pdf",
+                      tested_on="2024-01-10"),  # stale: older than 12 months before the assessment
              ],
              treatment="reduce", assessed_on="2026-10-06", criteria_refs="ISO-28001:2007:A.3.4; NIST-CSF:2.0:GV.SC-07"),
         dict(risk_id="RSK-2", subject_type="interconnection", subject_id="IC-1", scenario="Teleprotection path spoofed",
@@ -69,6 +72,7 @@ def build_register(path: Path) -> RegisterService:
     for fields in risks:
         service.save(RecordKind.risks, fields)
     criteria = service.applicable_criteria("supplier", "SUP-1")
-    answers = {c.id: {"rating": rating} for c, rating in zip(criteria, ["met", "partly_met", "not_met", "not_applicable"] * 40)}
+    answers = {c.id: {"rating": rating, **({"note": "No remote access in this contract"} if rating == "not_applicable" else {})}
+               for c, rating in zip(criteria, ["met", "partly_met", "not_met", "not_applicable"] * 40)}
     service.record_review("supplier", "SUP-1", answers, reviewer="Field auditor", reviewed_on=date(2026, 10, 1))
     return service

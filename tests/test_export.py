@@ -172,9 +172,11 @@ def test_risk_outputs_and_countermeasure_helpers(book, service):
         assert risks["RSK-1"][name] == stored[name]
     assert risks["RSK-1"]["consequence"] == 5
     assert risks["RSK-1"]["subject_name"] == HOSTILE[0]
-    assert risks["RSK-2"]["countermeasures_counted_L"] == 0
+    assert risks["RSK-2"]["credit_steps_L"] == 0
+    assert risks["RSK-2"]["acceptance_state"] == "valid" and risks["RSK-1"]["acceptance_state"] == "none"
     measures = [row for row in table(book, "Countermeasures") if row["risk_id"] == "RSK-1"]
-    assert [m["counted_by_register"] for m in measures] == [1, 0, 1, 1, 1]
+    assert [m["counted_by_register"] for m in measures] == [1, 0, 1, 1, 1, 0]
+    assert measures[2]["addresses"] == "information; economic"
     assert measures[1]["description"] == HOSTILE[1]
     assert isinstance(measures[0]["tested_on"], datetime)
 
@@ -214,10 +216,15 @@ def test_summary_has_the_headline_figures(book, service):
 
 def test_method_sheet_defines_every_rule(book):
     values = [v for row in book["Method"].iter_rows(values_only=True) for v in row if v is not None]
-    for expected in ("ORG-28001-1.0", "max_steps_per_factor", "min_effectiveness_to_count", "consequence_floor_level",
-                     "c_safety", "Almost certain", "review_months"):
+    for expected in ("ORG-28001-2.0", "max_steps_per_factor", "min_effectiveness_to_count", "consequence_floor_level",
+                     "c_safety", "Almost certain", "review_months", "test_validity_months", "consequence_credit_by_category",
+                     "Rules in words", "Acceptance: Critical", "Never accepted: treat or avoid."):
         assert expected in values
-    assert {"MaxStepsPerFactor", "BandMin", "FloorBandRank", "MethodVersion"} <= set(book.defined_names)
+    assert {"MaxStepsPerFactor", "BandMin", "FloorBandRank", "MethodVersion", "CreditSteps", "TestValidityMonths",
+            "ConsequenceByCategory"} <= set(book.defined_names)
+    words = " ".join(str(v) for v in values)
+    assert "Credit must be earned" in words and "within 12 months before the assessment date" in words
+    assert "May be accepted by CISO" in words
 
 
 def test_progress_reaches_the_total(service, tmp_path):

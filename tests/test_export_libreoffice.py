@@ -82,9 +82,41 @@ def test_every_formula_evaluates_to_the_stored_value(converted):
             assert row[recomputed] == row[stored] != "", (row["risk_id"], recomputed)
         assert row["check"] == "OK", row["risk_id"]
     by_id = {row["risk_id"]: row for row in rows}
-    assert by_id["RSK-1"]["countermeasures_counted_C"] == "3"  # capped to 2 steps by the method
+    # Information earns 2 + 1 + 1 steps, capped to 2 by the method: 5 → 3; economic 2 steps: 4 → 2; C′ = 3.
+    assert by_id["RSK-1"]["credit_steps_information"] == "4" and by_id["RSK-1"]["credit_steps_economic"] == "2"
     assert by_id["RSK-1"]["recomputed_residual_consequence"] == "3"
     measures = records(sheet("Countermeasures"))
     assert measures and all(m["counts"] == m["counted_by_register"] for m in measures)
+    stale = next(m for m in measures if m["description"] == "Tabletop exercise")
+    assert stale["counts"] == "0" and stale["why"] == "test outside the validity window before the assessment"
     method_rows = {row[0]: row for row in sheet("Method") if row}
     assert method_rows["consequence_floor_band_rank"][1] == "3"
+
+
+def test_the_samples_recompute_in_libreoffice(tmp_path):
+    """Every stored score of the sample register, under the current method, is what the live
+    formulas compute; the Method sheet explains the rules of issue 14 in words."""
+    from datetime import date
+
+    from register.service.demo import build_demo
+
+    service = build_demo(tmp_path / "demo.json", actor="tester")
+    workbook = tmp_path / "samples.xlsx"
+    service.export_workbook(workbook, as_of=date(2026, 11, 29))
+    done = subprocess.run(
+        ["soffice", "--headless", "--norestore", f"-env:UserInstallation={(tmp_path / 'profile').as_uri()}",
+         "--convert-to", CSV_FILTER, "--outdir", str(tmp_path / "csv"), str(workbook)],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert done.returncode == 0, done.stderr
+    with open(tmp_path / "csv" / "samples-Risks.csv", newline="", encoding="utf-8") as stream:
+        rows = records(list(csv.reader(stream)))
+    assert len(rows) == 44 and all(row["check"] == "OK" for row in rows), [r["risk_id"] for r in rows if r["check"] != "OK"]
+    states = {row["risk_id"]: row["acceptance_state"] for row in rows}
+    assert (states["RSK-029"], states["RSK-043"], states["RSK-016"], states["RSK-008"]) == ("expired", "expired", "not_permitted", "valid")
+    with open(tmp_path / "csv" / "samples-Countermeasures.csv", newline="", encoding="utf-8") as stream:
+        measures = records(list(csv.reader(stream)))
+    assert all(m["counts"] == m["counted_by_register"] for m in measures)
+    with open(tmp_path / "csv" / "samples-Method.csv", newline="", encoding="utf-8") as stream:
+        words = " ".join(cell for row in csv.reader(stream) for cell in row)
+    assert "Credit must be earned" in words and "Never accepted: treat or avoid." in words

@@ -125,7 +125,7 @@ def test_ambiguous_dates_need_an_order(service: RegisterService, tmp_path: Path)
 
     report = service.import_file(path, dry_run=True)
     assert report.accepted == 0 and len(report.rejects) == 2
-    assert "ambiguous" in report.rejects[0].reason and "--day-first" in report.rejects[0].reason
+    assert "ambiguous" in report.rejects[0].reason and "day first or month first" in report.rejects[0].reason
 
     report = service.import_file(path, date_order="day-first")
     assert report.accepted == 2

@@ -22,7 +22,7 @@ from tui_support import SIZE, make_app, pilot_test, settle
 
 FULL = (
     "supplier_id,name,hq_country,category,tier,criticality,annual_spend,certifications,partner_evidence,contract_end,notes\n"
-    "SUP-1,Acme Redes,US,software,1,3,1000,C-TPAT,CTPAT-123,2027-01-01,renewal due\n"
+    "SUP-1,Acme Redes,US,software,1,3,1000,C-TPAT (expires 2027-06-30),CTPAT-123,2027-01-01,renewal due\n"
     "SUP-2,Borealis,CA,software,2,2,500,PIP,PIP-9,2028-06-30,\n"
 )
 PARTIAL = (
@@ -61,7 +61,7 @@ def test_a_subset_of_columns_changes_only_what_it_says(register: Path) -> None:
     after = _record_line(register, "SUP-1")
     assert {k: v for k, v in after.items() if k != "annual_spend"} == {k: v for k, v in before.items() if k != "annual_spend"}
     assert (after["certifications"], after["partner_evidence"], after["contract_end"], after["notes"]) == (
-        ["C-TPAT"], "CTPAT-123", "2027-01-01", "renewal due")
+        ["C-TPAT (expires 2027-06-30)"], "CTPAT-123", "2027-01-01", "renewal due")
     listed = json.loads(run_cli("list", "suppliers", "--db", str(register), "--json").stdout)
     assert next(r for r in listed if r["supplier_id"] == "SUP-1")["partner_status"] == "exempt"
     assert _record_line(register, "SUP-2") == other  # not in the file: untouched

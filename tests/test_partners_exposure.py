@@ -33,17 +33,33 @@ def standing(s: Supplier, risks: list[Risk], as_of: date):
 
 
 @pytest.mark.parametrize("certifications, basis", [
-    ("C-TPAT", "C-TPAT"),
-    ("OEA", "OEA"),
-    ("NEEC", "OEA"),
-    ("Partners in Protection", "PIP"),
-    ("ISO 28001:2007", "ISO 28001"),
-    ("ISO 20858", "ISO 20858"),
-    ("ISO 27001; AEO", "AEO"),
+    ("C-TPAT (expires 2027-03-31)", "C-TPAT (expires 2027-03-31)"),
+    ("OEA (vence 2027-03-31)", "OEA (expires 2027-03-31)"),
+    ("NEEC (expires 2026-06-01)", "OEA (expires 2026-06-01)"),  # the last day still counts
+    ("Partners in Protection (expire le 2027-01-31)", "PIP (expires 2027-01-31)"),
+    ("ISO 28001:2007 (expires 2028-01-01)", "ISO 28001 (expires 2028-01-01)"),
+    ("ISO 20858 (expires 2027-01-01)", "ISO 20858 (expires 2027-01-01)"),
+    ("ISO 27001; AEO (expires 2027-01-01)", "AEO (expires 2027-01-01)"),
 ])
 def test_exempt_with_its_basis(certifications: str, basis: str) -> None:
     result = standing(supplier(certifications=certifications), [], date(2026, 6, 1))
     assert (result.status, result.basis) == (PartnerStatus.exempt, basis)
+
+
+@pytest.mark.parametrize("certifications, why", [
+    ("C-TPAT", "C-TPAT has no expiry recorded"),
+    ("OEA (expires 2026-05-31)", "OEA expired 2026-05-31"),
+])
+def test_a_certificate_without_expiry_or_expired_gives_no_exemption(certifications: str, why: str) -> None:
+    result = standing(supplier(certifications=certifications), [], date(2026, 6, 1))
+    assert result.status is PartnerStatus.missing and why in result.basis
+    declared = standing(supplier(certifications=certifications, security_declaration_on="2026-01-10"), [], date(2026, 6, 1))
+    assert declared.status is PartnerStatus.declared and why in declared.basis
+
+
+def test_a_certification_expiry_must_be_an_iso_date() -> None:
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        supplier(certifications="C-TPAT (expires 31/03/2027)")
 
 
 def test_no_basis_and_no_declaration_is_missing() -> None:
@@ -86,13 +102,13 @@ def test_an_explicit_next_review_wins() -> None:
 def test_statement_of_application_lists_every_partner(tmp_path: Path) -> None:
     service = RegisterService.create(tmp_path / "r.json", actor="t", clock=lambda: datetime(2026, 6, 1, tzinfo=timezone.utc))
     service.import_rows(RecordKind.suppliers, [
-        SourceRow(2, {"supplier_id": "A", "name": "Alpha Freight", **BASE, "certifications": "C-TPAT"}),
+        SourceRow(2, {"supplier_id": "A", "name": "Alpha Freight", **BASE, "certifications": "C-TPAT (expires 2027-03-31)"}),
         SourceRow(3, {"supplier_id": "B", "name": "Beta Relays", **BASE, "security_declaration_on": "2026-05-01"}),
         SourceRow(4, {"supplier_id": "C", "name": "Gamma Cloud", **BASE}),
     ])
     rows = {r["supplier_id"]: r for r in service.statement_of_application()}
     assert {k: r["partner_status"] for k, r in rows.items()} == {"A": "exempt", "B": "declared", "C": "missing"}
-    assert rows["A"]["partner_basis"] == "C-TPAT"
+    assert rows["A"]["partner_basis"] == "C-TPAT (expires 2027-03-31)"
     assert rows["B"]["next_review_on"] == "2027-05-01"
     assert service.statement_of_application(date(2027, 5, 2))[1]["partner_status"] == "review_overdue"
 

@@ -102,6 +102,9 @@ def fill_like_a_person(path: Path, out: Path) -> dict[str, object]:
             sheet.cell(row, 6).value = f"=Política {position}"  # typed text that looks like a formula
             sheet.cell(row, 6).data_type = "s"
             sheet.cell(row, 7).value = "revisado por el comité"
+        # A must answered not applicable needs a reason (issue 14): without a comment, the row is rejected.
+        if expected[criterion_id] is Rating.not_applicable and sheet.cell(row, 3).value == "Obligatorio" and not sheet.cell(row, 7).value:
+            expected[criterion_id] = "needs a reason"
     sheet.insert_rows(6)
     sheet.insert_rows(30, amount=2)
     sheet.cell(sheet.max_row + 2, 5).value = "   "
@@ -121,6 +124,7 @@ def _check_import(service: RegisterService, filled: Path, expected: dict[str, ob
     assert report.total == len(expected)
     assert report.accepted == len(expected) - len(rejected)
     assert {r.id: r.row for r in report.rejects} == {cid: rows[cid] for cid in rejected}
+    assert "needs a reason" in rejected.values()
     for reject in report.rejects:
         assert rejected[reject.id] in reject.reason and reject.column == "Respuesta" and reject.sheet == "Cuestionario"
     assert "'Quizás' is not an answer: use Cumple, Cumple parcialmente, No cumple, No aplica" in " ".join(r.reason for r in report.rejects)
@@ -171,8 +175,9 @@ def test_import_through_the_command_line_reports_rows_and_exit_code(service, spa
     result = runner.invoke(cli, args)
     report = orjson.loads(result.output)
     assert result.exit_code == 3
-    assert (report["kind"], report["total"], report["rejected"]) == ("review", len(expected), 5)
-    assert report["accepted"] == report["created"] == len(expected) - 5
+    rejected = sum(1 for value in expected.values() if not isinstance(value, Rating))
+    assert (report["kind"], report["total"], report["rejected"]) == ("review", len(expected), rejected)
+    assert report["accepted"] == report["created"] == len(expected) - rejected
     again = orjson.loads(runner.invoke(cli, args).output)
     assert again["written"] is False and again["unchanged"] == again["accepted"] and len(service.reviews()) == 1
     missing = runner.invoke(cli, ["import", str(filled), "--kind", "review", "--db", str(service.path)])

@@ -2,11 +2,13 @@ from datetime import date
 
 import pytest
 
-from register.domain.method import ACHIEVABLE_SCORES, DEFAULT_METHOD, Band, Method
+from register.domain.method import ACHIEVABLE_SCORES, METHOD_V1, Band, Method
 from register.domain.models import Countermeasure
 from register.domain.scoring import assess, band_for, countermeasure_counts, review_due
 
-M = DEFAULT_METHOD
+# The rules of ORG-28001-1.0, still shipped: risks scored with it are recomputed with it. The
+# rules of 2.0 (credit that must be earned) are in test_countermeasure_credit.py.
+M = METHOD_V1
 TESTED = date(2026, 6, 1)
 
 

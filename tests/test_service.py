@@ -13,9 +13,10 @@ def rows(*field_sets):
 
 def test_save_scores_risks_and_records_method_version(service):
     service.save(RecordKind.suppliers, supplier())
-    status, saved = service.save(RecordKind.risks, risk(countermeasures=[
-        {"description": "Offline backups", "type": "information", "reduces": "C", "effectiveness": 3, "evidence": "EV-9", "tested_on": "2026-05-01"},
-    ]))
+    status, saved = service.save(RecordKind.risks, risk(assessed_on="2026-10-01", countermeasures=[
+        {"description": "Offline backups", "type": "information", "reduces": "C", "effectiveness": 3, "evidence": "EV-9",
+         "tested_on": "2026-05-01", "addresses": "economic; information"},
+    ]))  # strong: two steps on economic and information (4 → 2); reputational 3 is then the worst
     assert status == "created"
     assert (saved.inherent_score, saved.inherent_band, saved.residual_score, saved.residual_band) == (12, "high", 9, "medium")
     assert saved.method_version == service.method.method_version

@@ -179,6 +179,7 @@ async def test_assess_a_risk_and_see_the_residual_band(register_path: Path) -> N
         row.query_one(".cm-description", Input).value = "Updates staged and hash-checked before roll-out"
         row.query_one(".cm-evidence", Input).value = "CHG-2026-0101"
         row.query_one(".cm-tested", Input).value = "2026-10-01"
+        row.query_one(".cm-effectiveness", Select).value = 2  # substantial: one step (partial earns half)
         await pilot.press("ctrl+n")
         await pilot.pause()
         second = list(form.query(CountermeasureRow))[1]
@@ -189,6 +190,9 @@ async def test_assess_a_risk_and_see_the_residual_band(register_path: Path) -> N
         assert "not counted" in str(second.query_one(".cm-status", Label).render())
 
         row.query_one(".cm-reduces", Select).value = "C"
+        await pilot.pause()
+        assert "names no consequence category" in str(row.query_one(".cm-status", Label).render())
+        row.query_one(".cm-addresses", Input).value = "information"  # it lowers only the categories it names
         form.query_one("#field-likelihood", Select).value = 2
         await pilot.pause()
         assert "L2 × C3 = 6" in str(form.query_one("#residual-score", Static).render())

@@ -151,7 +151,7 @@ async def test_statement_of_application_lists_every_supplier(register_path: Path
         assert table.ids == ["SUP-001", "SUP-002", "SUP-003", "SUP-004", "SUP-005"]
         status = next(c for c in table.columns if c.title == "Status").cells
         basis = next(c for c in table.columns if c.title == "Basis").cells
-        assert status[0] == "Exempt" and basis[0] == "C-TPAT"
+        assert status[0] == "Exempt" and basis[0] == "C-TPAT (expires 2027-06-30)"
         assert status[3] == "Review overdue" and "security declaration 2024-01-15" in basis[3]
         summary = str(app.screen.query_one("#soa-summary", Label).render())
         assert summary.startswith("5 business partners") and "1 exempt" in summary

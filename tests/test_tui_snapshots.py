@@ -67,6 +67,32 @@ def test_review_screen(app, snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
+IMPORT_FILE = (
+    "Cuenta SAP,Razón social,País,Categoría,Nivel,Criticidad,Gasto anual\n"
+    "SAP-0101,Redes del Bajío S.A.,México,Servicios de red,2,3,\"1.250.000,50\"\n"
+    "SAP-0102,Nube Norte Inc.,Canadá,Logiciel,1,2,\"15,000\"\n"
+)
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
+def test_import_mapping_step(app, snap_compare, size) -> None:
+    """A file whose id column is not recognised, once the user has mapped it: each column's
+    field with its value as written and as read, the preview and a reason in full."""
+    (app.workdir / "proveedores.csv").write_text(IMPORT_FILE, encoding="utf-8")
+
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("i")
+        await pilot.pause()
+        await pilot.press(*"proveedores.csv", "enter")
+        await settle(pilot)
+        pilot.app.screen.query_one("#map-0").value = "supplier_id"
+        await settle(pilot)
+        await steady_cursors(pilot)
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
 @pytest.fixture
 def lists_app(tmp_path: Path):
     from test_tui_views import build_with_lists

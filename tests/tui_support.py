@@ -18,7 +18,7 @@ def fixed_clock() -> datetime:
 
 SUPPLIERS = [
     {"supplier_id": "SUP-001", "name": "Prairie Grid Controls Inc.", "hq_country": "US", "category": "scada_ot",
-     "tier": 1, "criticality": 5, "certifications": "ISO 27001; C-TPAT"},
+     "tier": 1, "criticality": 5, "certifications": "ISO 27001; C-TPAT (expires 2027-06-30)"},
     {"supplier_id": "SUP-002", "name": "Lone Mesa Relay Systems LLC", "hq_country": "US", "category": "scada_ot",
      "tier": 1, "criticality": 4},
     {"supplier_id": "SUP-003", "name": "Enlaces Fronterizos Huizache S.A. de C.V.", "hq_country": "México",
@@ -39,7 +39,7 @@ RISKS = [
      "scenario": "Telecom path for teleprotection is cut on the far side of the border.",
      "likelihood": 2, "consequences": {"safety": 1, "economic": 3, "environmental": 1, "reputational": 2, "information": 2},
      "countermeasures": [{"description": "Diverse second path", "type": "physical", "reduces": "C", "effectiveness": 2,
-                          "evidence": "test report TR-7", "tested_on": "2026-05-01"}],
+                          "evidence": "test report TR-7", "tested_on": "2026-05-01", "addresses": "economic"}],
      "assessed_on": "2026-10-01", "owner": "Grid operations"},
 ]
 

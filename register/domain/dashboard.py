@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable, Mapping, NamedTuple
 
+from register.domain.acceptance import AcceptanceState, acceptance_state
+from register.domain.cyber import CyberReviewStanding, cyber_review_standing
 from register.domain.method import Method
 from register.domain.partners import PartnerStanding, partner_standing
 from register.domain.scoring import RiskStanding, review_due
@@ -112,6 +114,8 @@ class RiskTally:
     # (mode, likelihood, consequence) → ids of the risks in that heat-map cell.
     cells: dict[tuple[str, int, int], list[str]] = field(default_factory=dict)
     reviews: list[ReviewDue] = field(default_factory=list)
+    # Acceptance state (issue 14) → risks not closed in it; risks without an acceptance are not counted.
+    acceptances: Counter[str] = field(default_factory=Counter)
     _top: list[tuple[tuple[int, int, str], dict[str, Any]]] = field(default_factory=list)
 
     def add(self, risk: Mapping[str, Any]) -> None:
@@ -123,6 +127,10 @@ class RiskTally:
         self.residual_bands[risk.get("residual_band")] += 1
         for mode, (likelihood, consequence) in heat_cells(risk).items():
             self.cells.setdefault((mode, likelihood, consequence), []).append(risk_id)
+        if risk.get("acceptance"):
+            accepted = acceptance_state(risk["acceptance"], risk.get("residual_band"), self.method, self.as_of)
+            if accepted is not AcceptanceState.none:
+                self.acceptances[accepted.value] += 1
         due = review_due_on(risk, self.method)
         state = review_state(due, self.as_of)
         if state is not None:
@@ -235,6 +243,24 @@ def supplier_partner_standing(supplier_id: str, record: Mapping[str, Any], by_su
         _date(record.get("last_review_on")), _date(record.get("next_review_on")),
     )
     return partner_standing(view, by_supplier.get(supplier_id, []), method, as_of)  # type: ignore[arg-type]
+
+
+def supplier_cyber_review_standing(supplier_id: str, record: Mapping[str, Any], by_supplier: Mapping[str, list[RiskStanding]],
+                                   method: Method, as_of: date) -> CyberReviewStanding:
+    """One supplier's cyber-security review standing (NERC CIP-013 R1.2) from its stored form,
+    given `risks_by_supplier`: judged as it streams past."""
+    return cyber_review_standing(
+        supplier_id, record.get("category", ""), _date(record.get("cyber_review_on")), record.get("cyber_review_conformance"),
+        by_supplier.get(supplier_id, []), method, as_of,
+    )
+
+
+def cyber_review_standings(suppliers: Mapping[str, Mapping[str, Any]], standings: Iterable[RiskStanding], method: Method,
+                           as_of: date) -> dict[str, CyberReviewStanding]:
+    """Every supplier's cyber-security review standing on `as_of`, from the stored form."""
+    by_supplier = risks_by_supplier(standings)
+    return {supplier_id: supplier_cyber_review_standing(supplier_id, record, by_supplier, method, as_of)
+            for supplier_id, record in suppliers.items()}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from typing import Any, Literal, Mapping
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from register.domain.method import Method
+from register.domain.method import Method, method_of_version
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE, Review
 from register.domain.scoring import score_risk
@@ -32,6 +32,9 @@ class Meta(_Stored):
     name: str
     scope: str = ""
     method: Method
+    # The methods the register used before its current one (oldest first), so every risk
+    # stays recomputable with the version that scored it.
+    previous_methods: tuple[Method, ...] = ()
     schema_version: int
 
 
@@ -128,8 +131,11 @@ _MODELS: dict[str, tuple[type[BaseModel], str | None]] = {
 KNOWN_TABLES = frozenset(_MODELS) | {AUDIT_TABLE}
 
 
-def record_problem(table: str, record_id: str, data: Any, method: Method | None) -> str | None:
-    """What is wrong with one stored record, in a phrase, or None."""
+def record_problem(table: str, record_id: str, data: Any, method: Method | None,
+                   previous: tuple[Method, ...] = ()) -> str | None:
+    """What is wrong with one stored record, in a phrase, or None. A risk is recomputed with the
+    method version it was scored with: the current `method`, one of the register's `previous`
+    methods or one this program shipped (a version none of those knows is not recomputed)."""
     spec = _MODELS.get(table)
     if spec is None:
         return None
@@ -138,8 +144,9 @@ def record_problem(table: str, record_id: str, data: Any, method: Method | None)
         return "is not a record (not a JSON object)"
     try:
         record = model.model_validate(data)
-        if isinstance(record, Risk) and method is not None and record.method_version == method.method_version:
-            record = score_risk(record, method)
+        scored_with = None if method is None or not isinstance(record, Risk) else method_of_version(record.method_version, method, previous)
+        if isinstance(record, Risk) and scored_with is not None:
+            record = score_risk(record, scored_with)  # with the version that scored it
     except ValidationError as exc:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error["loc"]) or "record"
@@ -199,7 +206,8 @@ def _singular(table: str) -> str:
             "screening_lists": "screening list", "mappings": "saved mapping"}.get(table, table.rstrip("s").replace("_", " "))
 
 
-def table_problems(tables: Mapping[str, Mapping[str, Any]], method: Method | None) -> list[tuple[str, str]]:
+def table_problems(tables: Mapping[str, Mapping[str, Any]], method: Method | None,
+                   previous: tuple[Method, ...] = ()) -> list[tuple[str, str]]:
     """(where, problem) for every record of every table that is not what the register writes,
     for tables a register does not hold, and for references to records it lacks."""
     found: list[tuple[str, str]] = []
@@ -212,7 +220,7 @@ def table_problems(tables: Mapping[str, Mapping[str, Any]], method: Method | Non
             data = _peek(rows, record_id)
             if data is None:
                 continue  # damaged: the audit check names it
-            problem = record_problem(table, record_id, data, method)
+            problem = record_problem(table, record_id, data, method, previous)
             if problem:
                 found.append((f"{table} {record_id}", problem))
     if "meta" not in tables.get(META_TABLE, {}):

@@ -67,6 +67,7 @@ COUNTERMEASURES = ItemList("countermeasures", "Countermeasures", (
     ItemField("effectiveness", "effectiveness", "Effectiveness"),
     ItemField("evidence", "evidence", "Evidence"),
     ItemField("tested_on", "tested", "Tested on"),
+    ItemField("addresses", "addresses", "Addresses"),  # the consequence categories a C countermeasure lowers
 ))
 PLANNED_ACTIONS = ItemList("planned_actions", "Planned actions", (
     ItemField("action", "action", "Action"),
@@ -100,6 +101,8 @@ def value_text(value: Any) -> str:
         return "yes" if value else "no"
     if isinstance(value, (date, datetime)):
         return value.isoformat()
+    if isinstance(value, (list, tuple)):  # a list of plain values, e.g. the categories a countermeasure addresses
+        return "; ".join(value_text(v) for v in value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if hasattr(value, "value") and isinstance(getattr(value, "value"), str):  # an enum member

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from enum import StrEnum
 from functools import cache, lru_cache
 
@@ -129,7 +131,37 @@ _CERTIFICATION_ALIASES: dict[str, str] = {
 EXEMPT_CERTIFICATIONS: frozenset[str] = frozenset({"ISO 28001", "ISO 20858", "C-TPAT", "OEA", "PIP", "AEO"})
 
 
+# A certification's expiry is written after its name: "C-TPAT (expires 2027-03-31)". Spreadsheets
+# may say it in Spanish or French ("OEA (vence 2027-03-31)", "PIP (expire le 2027-03-31)"); the
+# register writes the English form.
+_EXPIRY = re.compile(
+    r"^(?P<name>.*?)\s*[(\[]\s*(?:expire le|valide jusqu'au|expires?|exp\.?|valid until|vence|vigente hasta)\s*:?\s*"
+    r"(?P<date>[^)\]]*?)\s*[)\]]$",
+    re.IGNORECASE,
+)
+
+
+def split_certification(value: str) -> tuple[str, date | None]:
+    """A stored certification's name and expiry ("C-TPAT (expires 2027-03-31)" → C-TPAT, 2027-03-31)."""
+    found = _EXPIRY.match(value)
+    if found is None:
+        return value, None
+    try:
+        return found["name"], date.fromisoformat(found["date"])
+    except ValueError:
+        return value, None
+
+
 @lru_cache(maxsize=1024)
 def normalise_certification(value: str) -> str:
+    """The certification's canonical name, with its expiry (ISO date) when one is given."""
     text = " ".join(value.split())
-    return _CERTIFICATION_ALIASES.get(fold(text), text)
+    found = _EXPIRY.match(text)
+    if found is None:
+        return _CERTIFICATION_ALIASES.get(fold(text), text)
+    try:
+        expires = date.fromisoformat(found["date"].strip())
+    except ValueError:
+        raise ValueError(f"certification {text!r}: the expiry must be a date written YYYY-MM-DD") from None
+    name = found["name"].strip()
+    return f"{_CERTIFICATION_ALIASES.get(fold(name), name)} (expires {expires.isoformat()})"

@@ -8,6 +8,8 @@ organisation-defined, informed by ISO 28001 Annex B; every stored score records 
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Products of two 1–5 ratings; 7, 11, 13, 14, 17–19, 21–24 cannot occur.
@@ -71,9 +73,19 @@ class Method(BaseModel):
     likelihood_scale: tuple[ScaleLevel, ...]
     consequence_categories: tuple[ConsequenceCategory, ...]
     bands: tuple[Band, ...]
-    # Countermeasure rules: each qualifying countermeasure lowers its factor one step.
+    # Countermeasure rules. The defaults are those of ORG-28001-1.0, so a register stored with
+    # that method reads back unchanged: each qualifying countermeasure lowers its factor one step.
     max_steps_per_factor: int = Field(default=2, ge=0, le=4)
     min_effectiveness_to_count: int = Field(default=1, ge=0, le=3)
+    # Steps a counted countermeasure earns by effectiveness 0, 1, 2, 3 (halves allowed); a
+    # factor's steps add up and are rounded down, at most max_steps_per_factor.
+    credit_steps: tuple[float, float, float, float] = (0, 1, 1, 1)
+    # A test counts only within this many months before the assessment date, and never after
+    # it; None: a test of any date counts (ORG-28001-1.0).
+    test_validity_months: int | None = Field(default=None, ge=1, le=120)
+    # "by_category": a consequence countermeasure lowers only the categories it names and C′ is
+    # the worst category after that; "overall": it lowers the overall C (ORG-28001-1.0).
+    consequence_credit: Literal["overall", "by_category"] = "overall"
     # Any consequence category rated at this level makes the band at least `floor_band`.
     consequence_floor_level: int = Field(default=5, ge=1, le=5)
     consequence_floor_band: str = "high"
@@ -81,6 +93,10 @@ class Method(BaseModel):
     # Not part of scoring, so a register of any method version applies the current rules.
     acceptance_rules: tuple[AcceptanceRule, ...] = DEFAULT_ACCEPTANCE_RULES
     acceptance_max_months: int = Field(default=12, ge=1, le=60, description="Longest an acceptance may run from its decision")
+    # Performance and cyber-security reviews (issue 14): conformance below the pass mark (per
+    # cent) fails the review, and a failed review is followed up within this many months.
+    review_pass_mark: float = Field(default=70.0, gt=0, le=100)
+    failed_review_follow_up_months: int = Field(default=3, ge=1, le=24)
 
     @model_validator(mode="after")
     def _bands_cover_every_score(self) -> Method:
@@ -90,6 +106,8 @@ class Method(BaseModel):
                 raise ValueError(f"score {score} must fall in exactly one band, not {holders}")
         if self.consequence_floor_band not in {b.id for b in self.bands}:
             raise ValueError(f"unknown floor band {self.consequence_floor_band!r}")
+        if any(steps < 0 or steps > 4 or steps * 2 != int(steps * 2) for steps in self.credit_steps):
+            raise ValueError("credit_steps must be whole or half steps from 0 to 4")
         unknown = [rule.band for rule in self.acceptance_rules if rule.band not in {b.id for b in self.bands}]
         if unknown:
             raise ValueError(f"acceptance rules name unknown bands: {', '.join(unknown)}")
@@ -118,7 +136,7 @@ class Method(BaseModel):
         return next((rule for rule in self.acceptance_rules if rule.band == band_id), None)
 
 
-DEFAULT_METHOD = Method(
+METHOD_V1 = Method(
     method_version="ORG-28001-1.0",
     likelihood_scale=(
         ScaleLevel(value=1, label="Rare", description="Not expected in the next 10 years; no known precedent against comparable suppliers or ties."),
@@ -159,3 +177,30 @@ DEFAULT_METHOD = Method(
         Band(id="critical", label="Critical", min_score=20, max_score=25, review_months=1, action="Not tolerable: treat or avoid now; review monthly until reduced."),
     ),
 )
+
+# ORG-28001-2.0 (issue 14): countermeasure credit must be earned. Effectiveness sets the steps
+# (Partial ½, Substantial 1, Strong 2; a factor's steps add up, rounded down, at most two); a
+# test counts only within 12 months before the assessment date and never after it; a
+# consequence countermeasure lowers only the categories it names.
+DEFAULT_METHOD = Method.model_validate({
+    **METHOD_V1.model_dump(mode="json"),
+    "method_version": "ORG-28001-2.0",
+    "credit_steps": (0, 0.5, 1, 2),
+    "test_validity_months": 12,
+    "consequence_credit": "by_category",
+})
+
+SHIPPED_METHODS: dict[str, Method] = {m.method_version: m for m in (METHOD_V1, DEFAULT_METHOD)}
+"""Every method version this program has shipped, so a risk scored with an older one can still
+be recomputed with it (a register's own earlier methods are kept in its header)."""
+
+
+def method_of_version(version: str | None, current: Method, previous: tuple[Method, ...] = ()) -> Method | None:
+    """The method a risk stored under `version` was scored with: the register's current one, one
+    it used before, or one this program shipped; None when unknown."""
+    if version is None:
+        return None
+    for method in (current, *reversed(previous)):
+        if method.method_version == version:
+            return method
+    return SHIPPED_METHODS.get(version)

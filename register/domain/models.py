@@ -105,6 +105,14 @@ def _none_if_blank(value: Any) -> Any:
     return None if isinstance(value, str) and not value.strip() else value
 
 
+def _percent(value: Any) -> Any:
+    """A percentage as spreadsheets write it: 51.5, "51.5", "51.5 %" or "51,5 %"."""
+    if isinstance(value, str):
+        text = value.strip().rstrip("%").strip().replace(",", ".")
+        return float(text) if text else None
+    return value
+
+
 def _country(value: Any) -> Any:
     return parse_country(value) if isinstance(value, str) else value
 
@@ -198,6 +206,12 @@ class Supplier(_Record):
     last_review_on: OptionalDate = None
     next_review_on: OptionalDate = None
     partner_evidence: str = Field(default="", max_length=2000)
+    # NERC CIP-013 R1.2 / NIST SP 800-161: the vendor cyber-security risk assessment, kept apart
+    # from the ISO 28001 partner status above (no customs programme exempts from it).
+    cyber_review_on: OptionalDate = Field(default=None, description="Date of the last cyber-security review of the supplier")
+    cyber_review_conformance: Annotated[float | None, BeforeValidator(_percent)] = Field(
+        default=None, ge=0, le=100, description="That review's conformance, per cent (e.g. 51.5)",
+    )
     notes: str = Field(default="", max_length=4000)
     # An offboarded supplier leaves the active views and the exposure figures; its record,
     # risks, reviews and audit history stay (issue 15 point 7).
@@ -258,13 +272,23 @@ class CountermeasureType(StrEnum):
     contractual = "contractual"
 
 
-class Countermeasure(_Record):
+class Countermeasure(_WithAddedFields):
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {"addresses": []}  # issue 14
     description: str = Field(min_length=1, max_length=500)
     type: CountermeasureType
     reduces: Literal["L", "C"] = Field(description="The factor it lowers: likelihood or consequence")
     effectiveness: int = Field(ge=0, le=3, description="0 None, 1 Partial, 2 Substantial, 3 Strong")
     evidence: str = Field(default="", max_length=500)
     tested_on: OptionalDate = None
+    addresses: Annotated[
+        list[Annotated[str, Field(pattern=r"^[a-z][a-z_]*$")]], BeforeValidator(_split_list(";,")), AfterValidator(_unique),
+    ] = Field(default_factory=list, description="Consequence categories a C countermeasure lowers (e.g. economic; information)")
+
+    @model_validator(mode="after")
+    def _addresses_only_consequences(self) -> Countermeasure:
+        if self.addresses and self.reduces != "C":
+            raise ValueError("addresses names consequence categories: only a countermeasure that reduces C lowers them")
+        return self
 
 
 class PlannedAction(_WithAddedFields):

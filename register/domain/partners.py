@@ -1,8 +1,11 @@
 """ISO 28001:2007 4.2–4.5 business-partner status of each supplier, on an as-of date (pure).
 
 - *exempt* (4.3–4.4): verified ISO 28001 / ISO 20858 compliance, or AEO status under a WCO
-  SAFE programme (C-TPAT, OEA — formerly NEEC —, PIP, AEO). Exempt partners still appear on
-  the Statement of Application (4.1) but need no declaration and no review.
+  SAFE programme (C-TPAT, OEA — formerly NEEC —, PIP, AEO), held on the as-of date: the
+  certification carries its expiry ("C-TPAT (expires 2027-03-31)"); one without an expiry, or
+  expired, gives no exemption. Exempt partners still appear on the Statement of Application
+  (4.1) but need no declaration and no review. The exemption is from the ISO 28001 security
+  declaration only: it never exempts from the cyber-security review (register.domain.cyber).
 - otherwise a dated security declaration is required; without one the status is *missing*.
 - declared partners are reviewed on a risk basis (4.5): the next review is the supplier's
   `next_review_on` when set, else the last review (or the declaration) plus the review
@@ -18,7 +21,7 @@ from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Iterable
 
-from register.domain.labels import EXEMPT_CERTIFICATIONS
+from register.domain.labels import EXEMPT_CERTIFICATIONS, split_certification
 from register.domain.method import Method
 from register.domain.models import Risk, Supplier
 from register.domain.scoring import RiskStanding, review_due, worst_band
@@ -70,8 +73,30 @@ def _iso(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def exemption_basis(certifications: Iterable[str]) -> list[str]:
-    return [c for c in certifications if c in EXEMPT_CERTIFICATIONS]
+def exemption_basis(certifications: Iterable[str], as_of: date | None = None) -> list[str]:
+    """The certifications that exempt on `as_of`: an exempting programme with an expiry not yet
+    passed ("C-TPAT (expires 2027-03-31)"). A certificate without an expiry, or expired, gives
+    no exemption (issue 14); without `as_of`, every exempting programme named."""
+    found = []
+    for certification in certifications:
+        name, expires = split_certification(certification)
+        if name in EXEMPT_CERTIFICATIONS and (as_of is None or (expires is not None and expires >= as_of)):
+            found.append(certification)
+    return found
+
+
+def lapsed_exemptions(certifications: Iterable[str], as_of: date) -> list[str]:
+    """Exempting programmes named that give no exemption on `as_of`, each with why."""
+    lapsed = []
+    for certification in certifications:
+        name, expires = split_certification(certification)
+        if name not in EXEMPT_CERTIFICATIONS:
+            continue
+        if expires is None:
+            lapsed.append(f"{name} has no expiry recorded")
+        elif expires < as_of:
+            lapsed.append(f"{name} expired {expires.isoformat()}")
+    return lapsed
 
 
 def partner_standing(
@@ -79,13 +104,15 @@ def partner_standing(
     due_within_days: int = DUE_WITHIN_DAYS,
 ) -> PartnerStanding:
     """The supplier's partner status on `as_of`; `risks` are those assessed against it."""
-    basis = exemption_basis(supplier.certifications)
+    basis = exemption_basis(supplier.certifications, as_of)
     if basis:
         return PartnerStanding(supplier.supplier_id, PartnerStatus.exempt, "; ".join(basis))
+    lapsed = lapsed_exemptions(supplier.certifications, as_of)
+    no_exemption = f"no exemption ({'; '.join(lapsed)})" if lapsed else "no exemption basis"
     declared = supplier.security_declaration_on
     if declared is None:
         return PartnerStanding(
-            supplier.supplier_id, PartnerStatus.missing, "no exemption basis and no security declaration",
+            supplier.supplier_id, PartnerStatus.missing, f"{no_exemption} and no security declaration",
             last_review_on=supplier.last_review_on, next_review_on=supplier.next_review_on,
         )
     band = None
@@ -105,7 +132,8 @@ def partner_standing(
     else:
         status = PartnerStatus.declared
     return PartnerStanding(
-        supplier.supplier_id, status, f"security declaration {declared.isoformat()}; next review {next_review.isoformat()} ({source})",
+        supplier.supplier_id, status, f"security declaration {declared.isoformat()}; next review {next_review.isoformat()} ({source})"
+        + (f"; {no_exemption}" if lapsed else ""),
         declared_on=declared, last_review_on=supplier.last_review_on, next_review_on=next_review, interval_band=band,
     )
 

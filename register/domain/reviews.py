@@ -181,6 +181,25 @@ def gaps(review: Review) -> list[CriterionRating]:
     return [r for r in review.ratings if r.requirement == "must" and r.rating in (Rating.not_met, Rating.partly_met)]
 
 
+def unexplained_not_applicable(review: Review) -> list[CriterionRating]:
+    """Every *must* answered not applicable without a reason (note): refused at entry, since a
+    must quietly dropped from the score is how a failing review passes."""
+    return [r for r in review.ratings if r.requirement == "must" and r.rating is Rating.not_applicable and not r.note.strip()]
+
+
+def flags(review: Review) -> list[dict[str, str]]:
+    """What a reader of the review should look at besides its gaps: every *must* answered not
+    applicable (left out of the score), with the reason given."""
+    return [{"criterion_id": r.criterion_id, "flag": "must answered not applicable", "reason": r.note}
+            for r in review.ratings if r.requirement == "must" and r.rating is Rating.not_applicable]
+
+
+def passes(review: Review, method: Method) -> bool | None:
+    """Whether the review's overall conformance reaches the method's pass mark (None: nothing rated)."""
+    share = overall_conformance(review).share
+    return None if share is None else share * 100 >= method.review_pass_mark
+
+
 def gap_risk_fields(review: Review, gap: CriterionRating, catalogue: CriteriaCatalogue, *, subject_name: str, identified_on: date) -> dict[str, Any]:
     """Risk fields pre-filled from a gap; likelihood and consequences are left to the assessor,
     because how likely and how bad an unmet requirement is depends on what the supplier does for us."""

@@ -210,6 +210,7 @@ class QuestionnaireAnswers:
     accepted: int = 0
     answers: dict[str, dict[str, Any]] = field(default_factory=dict)  # criterion id → {rating, evidence, note}
     rejects: list[Reject] = field(default_factory=list)
+    rows: dict[str, tuple[int, str, str]] = field(default_factory=dict)  # criterion id → (row, sheet, answer header)
 
 
 def _blank(value: Any) -> bool:
@@ -329,6 +330,7 @@ def _read_answers(
             reject(number, criterion_id, "criterion_id", criterion_id, f"{criterion_id} is not a criterion that applies to supplier {report.supplier_id}")
             continue
         first_row_of[criterion_id] = number
+        report.rows[criterion_id] = (number, sheet, headers[positions["answer"]])
         too_long = [n for n in ("evidence", "note") if len(row_answer[n]) > FIELD_MAX_CHARS]
         if too_long:
             column = "evidence" if too_long[0] == "evidence" else "comment"

@@ -19,8 +19,9 @@ from register.domain.rows import SourceRow
 from register.domain.tabular import row_to_fields
 from register.domain.text import has_control_characters, terminal_safe
 from register.domain.validation import Problem
-from register.errors import InvalidMapping, UnreadableFile
+from register.errors import InvalidMapping, TableNotFound
 from register.io.headers import (
+    MAX_HEADER_COLUMNS,
     HeaderMapping,
     HeaderMatcher,
     adopt_generic_id,
@@ -115,7 +116,7 @@ def locate_table(
     if overrides and all(unknown.values()):
         named = sorted(set().union(*unknown.values()))
         what = kind.value if kind else "suppliers, interconnections or risks"
-        raise InvalidMapping(f"--map names {', '.join(map(repr, named))}, which is not a field of {what}")
+        raise InvalidMapping(f"the header mapping names {', '.join(map(repr, named))}, which is not a field of {what}")
     best: tuple[tuple[int, float, int], RecordKind, str | None, int, HeaderMapping, str] | None = None
     held: str | None = None  # the sheet holding the best header so far: the only one kept parsed
     for position, name in enumerate([sheet] if sheet is not None else workbook.sheet_names):
@@ -153,12 +154,89 @@ def locate_table(
     if best is None:
         where = f"sheet {sheet!r} of {workbook.path.name}" if sheet else workbook.path.name
         wanted = f"a {kind.value[:-1]} id column" if kind else "a supplier, interconnection or risk id column"
-        raise UnreadableFile(
-            f"cannot find the table in {where}: no header row in its first {HEADER_SEARCH_ROWS} rows names {wanted} "
-            "(use --map \"Your header=supplier_id\", or --kind)"
+        raise TableNotFound(
+            f"cannot find the table in {where}: no header row in its first {HEADER_SEARCH_ROWS} rows names {wanted}"
         )
     rank, found_kind, name, header_row, mapping, header_print = best
     return found_kind, Table(workbook, workbook.sheet(name), header_row, mapping, header_print, reused_mapping=rank[0] == 1)
+
+
+@dataclass
+class HeaderRow:
+    """The likeliest header row of a file none of whose header rows names the id column: what
+    a person needs to say which column is which. `kind` is the kind given, else the kind the
+    headers map best (None when no header maps at all); `columns` maps for that kind;
+    `examples` is the first non-blank value below each column (as written)."""
+
+    sheet: str | None
+    sheets: list[str | None]
+    header_row: int
+    headers: list[str]
+    kind: RecordKind | None
+    columns: dict[int, Any]
+    examples: dict[int, Any]
+    total_rows: int
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+
+
+def find_header_row(
+    path: Path, method: Method, saved: dict[str, dict[str, Any]], kind: RecordKind | None, *, sheet: str | None,
+) -> HeaderRow:
+    """The header row a person would take (the row whose headers map most fields, the first
+    non-blank row when none maps any), for a file whose id column `locate_table` cannot find."""
+    workbook = open_workbook(Path(path))
+    try:
+        kinds = [kind] if kind else list(KIND_ORDER)
+        matchers = {k: HeaderMatcher(k, method) for k in kinds}
+        best: tuple[tuple[float, int, int], str | None, int, list[str], RecordKind | None, HeaderMapping | None] | None = None
+        for position, name in enumerate([sheet] if sheet is not None else workbook.sheet_names):
+            for number, cells in enumerate(workbook.head(name, HEADER_SEARCH_ROWS), start=1):
+                if _is_blank_row(cells):
+                    continue
+                headers = ["" if _is_blank(v) else str(v).strip() for v in cells]
+                entry = saved.get(fingerprint(headers))
+                mappings = [
+                    map_headers(headers, matcher, saved=entry["columns"] if entry and entry.get("kind") == k.value else None)
+                    for k, matcher in matchers.items()
+                ]
+                mapping = max(mappings, key=lambda m: m.score)
+                rank = (mapping.score, -position, -number)
+                if best is None or rank > best[0]:
+                    found_kind = kind or (mapping.kind if mapping.columns else None)
+                    best = (rank, name, number, headers, found_kind, mapping if found_kind else None)
+        if best is None:
+            where = f"sheet {sheet!r} of {workbook.path.name}" if sheet else workbook.path.name
+            raise TableNotFound(f"cannot find the table in {where}: it holds no values in its first {HEADER_SEARCH_ROWS} rows")
+        _, name, number, headers, found_kind, mapping = best
+        rows = [cells for cells in workbook.sheet(name).rows[number:] if not _is_blank_row(cells)]
+        examples: dict[int, Any] = {}
+        for cells in rows[:ID_SAMPLE_ROWS]:
+            for index, value in enumerate(cells[:len(headers)]):
+                if index not in examples and not _is_blank(value):
+                    examples[index] = value
+        return HeaderRow(
+            sheet=name, sheets=workbook.sheet_names, header_row=number, headers=headers[:MAX_HEADER_COLUMNS],
+            kind=found_kind, columns=dict(mapping.columns) if mapping else {}, examples=examples, total_rows=len(rows),
+            format=workbook.format.value, encoding=workbook.encoding, delimiter=workbook.delimiter,
+        )
+    finally:
+        workbook.close()
+
+
+def column_examples(table: Table, rows: list[int] | None = None, limit: int = ID_SAMPLE_ROWS) -> dict[int, Any]:
+    """The first non-blank value of each header's column (as written), among the given data
+    rows (spreadsheet numbers) or the first `limit` data rows."""
+    width = len(table.mapping.headers)
+    cells_of = table.sheet.rows
+    chosen = [cells_of[n - 1] for n in rows] if rows is not None else [cells for _, cells in table.data_rows()[:limit]]
+    examples: dict[int, Any] = {}
+    for cells in chosen:
+        for index, value in enumerate(cells[:width]):
+            if index not in examples and not _is_blank(value):
+                examples[index] = value
+    return examples
 
 
 # ---- converting values ---------------------------------------------------------------------

@@ -24,6 +24,7 @@ from typing import Any, Callable, Iterable
 from register.domain.method import Method
 from register.domain.models import MODELS, RecordKind
 from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns
+from register.errors import DECLARE_DATE_ORDER, DECLARE_DECIMAL
 
 
 class DateOrder(StrEnum):
@@ -79,9 +80,9 @@ class NumberConvention:
         return CONVENTION_LABELS.get(self.decimal or "")
 
     def uses(self, what: str) -> str:
-        """"--decimal comma says the file uses …" / "its column uses … (as in '1,5')"."""
+        """"the file is declared to use …" / "its column uses … (as in '1,5')"."""
         if self.declared:
-            return f"--decimal {MARK_NAMES[self.decimal or '.']} says the file uses {what}"
+            return f"the file is declared to use {what}"
         return f"its column uses {what} (as in {self.proof!r})"
 
 
@@ -172,7 +173,7 @@ def parse_number(value: Any, numbers: NumberConvention = UNPROVEN) -> float:
             first, second = numbers.mixed
             raise ValueProblem(
                 f"{_shown(value)} cannot be read with confidence: its column writes decimals both with a point "
-                f"({first!r}) and with a comma ({second!r}) (use --decimal point or --decimal comma)"
+                f"({first!r}) and with a comma ({second!r}) ({DECLARE_DECIMAL})"
             )
         if numbers.decimal is not None and proven != numbers.decimal:
             _check_plain(value, _candidate(digits, proven))
@@ -192,7 +193,7 @@ def parse_number(value: Any, numbers: NumberConvention = UNPROVEN) -> float:
             raise ValueProblem(
                 f"{_shown(value)} is ambiguous: {sign}{_plain(as_thousands)} if {ambiguous!r} groups thousands, "
                 f"{sign}{_plain(as_decimal)} if it is the decimal {MARK_NAMES[ambiguous]}; {why} "
-                "(use --decimal point or --decimal comma)"
+                f"({DECLARE_DECIMAL})"
             )
     else:
         separator = "."
@@ -284,7 +285,7 @@ def parse_date(value: Any, order: DateOrder | None = None) -> date:
         if first != second and first <= 12 and second <= 12:
             raise ValueProblem(
                 f"{_shown(value)} is ambiguous: it could be day-first or month-first and nothing in its column says which "
-                "(use --day-first or --month-first)"
+                f"({DECLARE_DATE_ORDER})"
             )
         order = DateOrder.month_first if second > 12 else DateOrder.day_first
     day, month = (first, second) if order is DateOrder.day_first else (second, first)

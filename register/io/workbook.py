@@ -37,7 +37,7 @@ from register.domain.dashboard import DUE_SOON, DUE_SOON_DAYS, OVERDUE, TOP_RISK
 from register.domain.items import change_lines, plain_text
 from register.domain.method import Method
 from register.domain.models import MODELS, Countermeasure, RecordKind
-from register.domain.scoring import band_for, countermeasure_counts
+from register.domain.scoring import band_for, countermeasure_credit
 from register.domain.summary import RegisterInfo
 from register.domain.tabular import CONSEQUENCE_PREFIX, input_columns, record_to_row
 from register.errors import ExportCancelled, RegisterError
@@ -77,13 +77,25 @@ NAME_MIN_EFFECTIVENESS = "MinEffectiveness"
 NAME_FLOOR_LEVEL = "ConsequenceFloorLevel"
 NAME_FLOOR_RANK = "FloorBandRank"
 NAME_BAND_RANK, NAME_BAND_ID, NAME_BAND_MIN = "BandRank", "BandId", "BandMin"
+NAME_CREDIT_STEPS = "CreditSteps"  # four cells: steps earned at effectiveness 0, 1, 2, 3
+NAME_TEST_VALIDITY = "TestValidityMonths"  # 0: a test of any date counts
+NAME_BY_CATEGORY = "ConsequenceByCategory"  # 1: a C countermeasure lowers only the categories it names
 
 # Columns after the canonical inputs of the Risks sheet.
 RISK_DERIVED = (
     "subject_name", "consequence", "inherent_score", "inherent_band", "residual_likelihood",
     "residual_consequence", "residual_score", "residual_band", "method_version",
 )
-RISK_HELPERS = ("countermeasures_counted_L", "countermeasures_counted_C")
+STEPS_PREFIX = "credit_steps_"
+
+
+def risk_helpers(method: Method) -> tuple[str, ...]:
+    """The Risks sheet's helper columns: credit steps summed on L and on each consequence category."""
+    return (STEPS_PREFIX + "L", *(STEPS_PREFIX + category for category in method.category_ids))
+
+
+# What a risk's acceptance is worth on the as-of date (not a score: no formula recomputes it).
+RISK_STATES = ("acceptance_state", "acceptance_reason")
 RISK_RECOMPUTED = (
     "recomputed_consequence", "recomputed_inherent_score", "recomputed_inherent_band",
     "recomputed_residual_likelihood", "recomputed_residual_consequence", "recomputed_residual_score",
@@ -99,7 +111,7 @@ _WIDTHS = {
 }
 COUNTERMEASURE_COLUMNS = (
     "risk_id", "number", "description", "type", "reduces", "effectiveness", "evidence", "tested_on",
-    "counts", "counted_by_register",
+    "counts", "counted_by_register", "addresses", "assessed_on", "steps", "why", "steps_L",
 )
 # The Risks sheet's first columns, and its whole print area: what a printed page can hold.
 RISK_KEY_COLUMNS = (
@@ -114,6 +126,11 @@ LIST_SHEETS = {
 }
 LIST_FIELDS = {PLANNED_ACTIONS: "planned_actions", EVIDENCE: "evidence"}
 LIST_DATES = frozenset({"due_on", "collected_on", "tested_on"})
+
+
+def countermeasure_columns(method: Method) -> tuple[str, ...]:
+    """The Countermeasures sheet: COUNTERMEASURE_COLUMNS, then the steps each lowers per category."""
+    return (*COUNTERMEASURE_COLUMNS, *("steps_" + category for category in method.category_ids))
 
 
 @dataclass(frozen=True)
@@ -148,6 +165,8 @@ class ExportData:
     # What the latest screening run screened against: {"run", "at", "matching", "normalisation":
     # {what: version}, "lists": [list summaries], "entries": [one row per listed entity]}
     screening_sources: dict[str, Any] = field(default_factory=dict)
+    # A stored risk's derived states on the as-of date: {"acceptance_state", "acceptance_reason"}
+    risk_states: Callable[[dict[str, Any]], dict[str, Any]] = lambda data: {}
 
 
 @dataclass
@@ -360,13 +379,23 @@ def _write_method(sheet: SheetWriter, data: ExportData, book: Workbook) -> None:
     _define(book, NAME_BAND_MIN, sheet.reference(3, first, last))
 
     _section(sheet, "Countermeasure and band rules", ("rule", "value", "meaning"))
+    sheet.append(["credit_steps (effectiveness 0, 1, 2, 3)", *method.credit_steps])
+    _define(book, NAME_CREDIT_STEPS, f"{sheet.reference(1, sheet.next_row - 1)}:{sheet.reference(4, sheet.next_row - 1).split('!')[-1]}")
+    sheet.append(["", "", "Steps a counted countermeasure earns by its effectiveness (None, Partial, Substantial, Strong); "
+                  "the steps on one factor or category add up and are rounded down."])
     rules = (
         (NAME_MAX_STEPS, "max_steps_per_factor", method.max_steps_per_factor,
-         "Each counted countermeasure lowers its factor (L or C) one step; at most this many steps per factor; no factor below 1."),
+         "At most this many steps per factor (L, and each consequence category); no factor below 1."),
         (NAME_MIN_EFFECTIVENESS, "min_effectiveness_to_count", method.min_effectiveness_to_count,
          "A countermeasure counts only with effectiveness at least this (and at least 1)."),
         (None, "evidence_required", "yes", "A countermeasure counts only with evidence recorded."),
         (None, "test_date_required", "yes", "A countermeasure counts only with a date last tested."),
+        (NAME_TEST_VALIDITY, "test_validity_months", method.test_validity_months or 0,
+         "A test counts only if dated within this many months before the risk's assessment date (assessed_on) and "
+         "not after it; 0: a test of any date counts (method ORG-28001-1.0)."),
+        (NAME_BY_CATEGORY, "consequence_credit_by_category", int(method.consequence_credit == "by_category"),
+         "1: a countermeasure that reduces C lowers only the consequence categories it names (addresses), and C′ is "
+         "the worst category after that; 0: it lowers the overall C (method ORG-28001-1.0)."),
         (NAME_FLOOR_LEVEL, "consequence_floor_level", method.consequence_floor_level,
          "While the overall consequence is at this level or above, the band is at least consequence_floor_band."),
         (None, "consequence_floor_band", method.consequence_floor_band, "The floor band."),
@@ -385,12 +414,68 @@ def _write_method(sheet: SheetWriter, data: ExportData, book: Workbook) -> None:
     for step, rule in (
         ("C", "Overall consequence = MAX of the c_* ratings."),
         ("Inherent", "Inherent score = likelihood × C; band from the band table, raised to the floor band while C ≥ consequence_floor_level."),
-        ("Counted", "Countermeasures sheet: counts = 1 when effectiveness ≥ MAX(1, min_effectiveness_to_count), evidence is given and tested_on is a date."),
-        ("L′, C′", "L′ = MAX(1, L − MIN(counted L countermeasures, max_steps_per_factor)); C′ likewise from C."),
+        ("Counted", "Countermeasures sheet: counts = 1 when effectiveness ≥ MAX(1, min_effectiveness_to_count), evidence is "
+                    "given, tested_on is a date inside the test validity window before the risk's assessed_on (when the "
+                    "window is set), it earns more than 0 steps, and a C countermeasure names its categories (when by category). "
+                    "The why column says why a countermeasure does not count."),
+        ("Steps", "steps = the credit_steps of its effectiveness when it counts, else 0; steps_L holds those of L "
+                  "countermeasures and steps_<category> those of C countermeasures naming the category (every category "
+                  "when credit is not by category)."),
+        ("L′", "L′ = MAX(1, L − MIN(INT(credit_steps_L), max_steps_per_factor))."),
+        ("C′", "Each category: MAX(1, c − MIN(INT(credit_steps_<category>), max_steps_per_factor)); C′ = the worst of them."),
         ("Residual", "Residual score = L′ × C′; band as for inherent, with C′ for the floor rule."),
-        ("Check", "Risks sheet: recomputed_* columns are live formulas; check says OK when every one equals the stored value."),
+        ("Check", "Risks sheet: recomputed_* columns are live formulas; check says OK when every one equals the stored "
+                  "value, and 'other method' for a risk scored with another method version (register verify recomputes "
+                  "those with their own version)."),
     ):
         sheet.append([step, rule])
+    _write_rules_in_words(sheet, method)
+
+
+def _write_rules_in_words(sheet: SheetWriter, method: Method) -> None:
+    """The rules of issue 14 that are not formulas, in words: credit, acceptance, cyber review."""
+    window = (f"{method.test_validity_months} months" if method.test_validity_months else "no limit")
+    steps = ", ".join(f"{label} {value:g}" for label, value in zip(("None", "Partial", "Substantial", "Strong"), method.credit_steps))
+    _section(sheet, "Rules in words", ("topic", "rule"))
+    rows = [
+        ("Countermeasure credit", f"Credit must be earned. Effectiveness sets the steps ({steps}); the steps on one factor "
+                                  f"add up, are rounded down and are capped at {method.max_steps_per_factor}. A test counts only "
+                                  f"within {window} before the assessment date; a test dated after the assessment is "
+                                  f"refused when the risk is entered."),
+        ("Consequence credit", "A consequence countermeasure names the categories it addresses and lowers only those; C′ is "
+                               "the worst category after that." if method.consequence_credit == "by_category" else
+                               "A consequence countermeasure lowers the overall consequence C."),
+        ("Method versions", "Every risk keeps the method version it was scored with; register verify recomputes each risk "
+                            "with its own version."),
+    ]
+    for rule in method.acceptance_rules:
+        who = ", ".join(rule.roles) if rule.roles else "any named approver (the risk owner)"
+        rows.append((f"Acceptance: {method.band(rule.band).label}", f"May be accepted by {who}."))
+    never = [band.label for band in method.bands if method.acceptance_rule(band.id) is None]
+    if never:
+        rows.append((f"Acceptance: {', '.join(never)}", "Never accepted: treat or avoid."))
+    rows += [
+        ("Acceptance term", f"An acceptance needs an expiry at most {method.acceptance_max_months} months after its "
+                            f"decision. One outside these rules is refused at entry, naming the rule."),
+        ("Acceptance state", "none (no acceptance, or a rejection); valid; expired (past its expiry); not_permitted (its "
+                             "approver may not accept the band it covers, it has no expiry, or the risk has moved to a "
+                             "band above the one accepted). Risks sheet column acceptance_state."),
+    ]
+    rows += [
+        ("Partner exemption (ISO 28001 4.4)", "A customs programme (C-TPAT, OEA, PIP, AEO) or ISO 28001 / ISO 20858 "
+                                              "exempts from the security declaration only while its certificate is in "
+                                              "force: the certification carries its expiry, e.g. 'C-TPAT (expires "
+                                              "2027-03-31)'; one without an expiry, or expired, gives no exemption."),
+        ("Cyber-security review (NERC CIP-013 R1.2, SP 800-161)",
+         "Required of every ICT, OT, SCADA and managed-services supplier; no customs programme exempts from it. It is "
+         "due on the review interval of the supplier's worst residual band (Suppliers sheet: cyber_review_status "
+         "current, due, overdue, missing or failed)."),
+        ("Failed review", f"A review below the pass mark of {method.review_pass_mark:g} % conformance is failed and is "
+                          f"followed up within {method.failed_review_follow_up_months} months. A must criterion "
+                          "answered not applicable needs a reason, and is flagged."),
+    ]
+    for topic, rule in rows:
+        sheet.append([topic, rule])
 
 
 def band_formula(score: str, consequence: str) -> str:
@@ -409,30 +494,36 @@ def _write_risks(sheet: SheetWriter, lists: dict[str, SheetWriter], export: Expo
     measures_sheet = lists[COUNTERMEASURES]
     inputs = input_columns(RecordKind.risks, method)
     dates = _date_fields(RecordKind.risks)
-    rest = [h for h in [*inputs, *RISK_DERIVED, *RISK_HELPERS, *RISK_RECOMPUTED] if h not in RISK_KEY_COLUMNS]
+    helpers = risk_helpers(method)
+    rest = [h for h in [*inputs, *RISK_DERIVED, *RISK_STATES, *helpers, *RISK_RECOMPUTED] if h not in RISK_KEY_COLUMNS]
     headers = [*RISK_KEY_COLUMNS, *rest]
     sheet.table_header([Column(h, DATE_FORMAT if h in dates else None, width=_WIDTHS.get(h)) for h in headers])
     sheet.print_columns(len(RISK_KEY_COLUMNS))
-    measures_sheet.table_header([Column(h, width=_WIDTHS.get(h)) for h in COUNTERMEASURE_COLUMNS])
+    measure_columns = countermeasure_columns(method)
+    measures_sheet.table_header([Column(h, DATE_FORMAT if h in ("tested_on", "assessed_on") else None, width=_WIDTHS.get(h))
+                                 for h in measure_columns])
     for title, columns in LIST_SHEETS.items():
         lists[title].table_header([Column(h, DATE_FORMAT if h in LIST_DATES else None, width=_WIDTHS.get(h))
                                    for h in columns])
     letter = {name: get_column_letter(index + 1) for index, name in enumerate(headers)}
     categories = [CONSEQUENCE_PREFIX + cid for cid in method.category_ids]
-    formulas = dict(zip(RISK_RECOMPUTED, _risk_formulas(letter, categories)))
-    counts_column, reduces_column = COUNTERMEASURE_COLUMNS.index("counts"), COUNTERMEASURE_COLUMNS.index("reduces")
+    formulas = dict(zip(RISK_RECOMPUTED, _risk_formulas(letter, categories, method)))
+    measure_formulas = _countermeasure_formulas({name: get_column_letter(i + 1) for i, name in enumerate(measure_columns)}, method)
     for data in export.risks():  # by id, each record read as it is written: never all at once
         risk_id = data["risk_id"]
         row_number = sheet.next_row
         first_measure = measures_sheet.next_row
+        assessed_on = _as_date(data.get("assessed_on"))
         for number, measure in enumerate(data.get("countermeasures") or [], start=1):
-            counted = countermeasure_counts(Countermeasure.model_validate(measure), method)
+            credit = countermeasure_credit(Countermeasure.model_validate(measure), method, assessed_on, data["consequences"])
             r = measures_sheet.next_row
             measures_sheet.append([
                 risk_id, number, measure["description"], measure["type"], measure["reduces"], measure["effectiveness"],
                 measure.get("evidence") or None, _as_date(measure.get("tested_on")),
-                Formula(f"=IF(AND(F{r}>=MAX(1,{NAME_MIN_EFFECTIVENESS}),LEN(TRIM(G{r}))>0,ISNUMBER(H{r})),1,0)"),
-                int(counted),
+                Formula(measure_formulas["counts"].format(r=r)), int(credit.counts),
+                _cell_value(measure.get("addresses") or []), assessed_on,
+                *(Formula(measure_formulas[name].format(r=r)) for name in ("steps", "why", "steps_L")),
+                *(Formula(measure_formulas["steps_" + c].format(r=r)) for c in method.category_ids),
             ])
         last_measure = measures_sheet.next_row - 1
         for title, columns in LIST_SHEETS.items():
@@ -444,13 +535,14 @@ def _write_risks(sheet: SheetWriter, lists: dict[str, SheetWriter], export: Expo
         values["subject_name"] = export.subject_names.get((data["subject_type"], data["subject_id"]))
         values["consequence"] = max(data["consequences"].values())
         values.update((name, data.get(name)) for name in RISK_DERIVED[2:])
-        for factor in ("L", "C"):
+        states = export.risk_states(data)
+        values.update((name, states.get(name)) for name in RISK_STATES)
+        for helper in helpers:
             if last_measure >= first_measure:
-                counts = measures_sheet.reference(counts_column, first_measure, last_measure)
-                reduces = measures_sheet.reference(reduces_column, first_measure, last_measure)
-                values[f"countermeasures_counted_{factor}"] = Formula(f'=SUMIFS({counts},{reduces},"{factor}")')
+                column = measure_columns.index("steps_" + helper.removeprefix(STEPS_PREFIX))
+                values[helper] = Formula(f"=SUM({measures_sheet.reference(column, first_measure, last_measure)})")
             else:
-                values[f"countermeasures_counted_{factor}"] = 0
+                values[helper] = 0
         values.update((name, Formula(template.format(r=row_number))) for name, template in formulas.items())
         sheet.append([values.get(h) for h in headers])
         progress.step()
@@ -469,7 +561,37 @@ def _list_cell(column: str, value: Any) -> Any:
     return value if value != "" else None
 
 
-def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
+def _countermeasure_formulas(letter: dict[str, str], method: Method) -> dict[str, str]:
+    """Row templates ({r} = row number) of the Countermeasures sheet's live columns."""
+    def at(name: str) -> str:
+        return f"{letter[name]}{{r}}"
+
+    effectiveness, evidence, tested, assessed = at("effectiveness"), at("evidence"), at("tested_on"), at("assessed_on")
+    reduces, addresses, counts, steps = at("reduces"), at("addresses"), at("counts"), at("steps")
+    credit = f"INDEX({NAME_CREDIT_STEPS},1,{effectiveness}+1)"
+    in_window = (f"OR({NAME_TEST_VALIDITY}=0,AND(ISNUMBER({assessed}),{tested}<={assessed},"
+                 f"{tested}>=EDATE({assessed},-{NAME_TEST_VALIDITY})))")
+    named = f'OR({reduces}="L",{NAME_BY_CATEGORY}=0,LEN(TRIM({addresses}))>0)'
+    effective = f"{effectiveness}>=MAX(1,{NAME_MIN_EFFECTIVENESS})"
+    formulas = {
+        "counts": f"=IF(AND({effective},LEN(TRIM({evidence}))>0,ISNUMBER({tested}),{in_window},{credit}>0,{named}),1,0)",
+        "steps": f"=IF({counts}=1,{credit},0)",
+        "why": (f'=IF({counts}=1,"counts",IF(NOT({effective}),"effectiveness below the minimum",'
+                f'IF(LEN(TRIM({evidence}))=0,"no evidence recorded",IF(NOT(ISNUMBER({tested})),"never tested",'
+                f'IF(NOT({in_window}),"test outside the validity window before the assessment",'
+                f'IF(NOT({credit}>0),"effectiveness earns no steps","names no consequence category"))))))'),
+        "steps_L": f'=IF({reduces}="L",{steps},0)',
+    }
+    for category in method.category_ids:
+        # Category ids are lower-case letters and underscores: no SEARCH wildcards.
+        formulas["steps_" + category] = (
+            f'=IF(AND({reduces}="C",OR({NAME_BY_CATEGORY}=0,'
+            f'ISNUMBER(SEARCH(";{category};",";"&SUBSTITUTE({addresses}," ","")&";")))),{steps},0)'
+        )
+    return formulas
+
+
+def _risk_formulas(letter: dict[str, str], categories: list[str], method: Method) -> list[str]:
     """Row templates ({r} = row number) for the recomputed columns, in RISK_RECOMPUTED order."""
     def at(name: str) -> str:
         return f"{letter[name]}{{r}}"
@@ -478,18 +600,21 @@ def _risk_formulas(letter: dict[str, str], categories: list[str]) -> list[str]:
     residual_l, residual_c = at("recomputed_residual_likelihood"), at("recomputed_residual_consequence")
     residual_score = at("recomputed_residual_score")
     agree = ",".join(f"{at(recomputed)}={at(stored)}" for recomputed, stored in RECOMPUTED_OF.items())
+    # A category the risk does not rate is blank: MAX(1, blank − steps) is 1, never above C′.
+    per_category = ",".join(
+        f"MAX(1,{at(column)}-MIN(INT({at(STEPS_PREFIX + column.removeprefix(CONSEQUENCE_PREFIX))}),{NAME_MAX_STEPS}))"
+        for column in categories
+    )
     return [
         f"=MAX({at(categories[0])}:{at(categories[-1])})",
         f"={at('likelihood')}*{consequence}",
         "=" + band_formula(score, consequence),
-        f"=MAX(1,{at('likelihood')}-MIN({at('countermeasures_counted_L')},{NAME_MAX_STEPS}))",
-        f"=MAX(1,{consequence}-MIN({at('countermeasures_counted_C')},{NAME_MAX_STEPS}))",
+        f"=MAX(1,{at('likelihood')}-MIN(INT({at(STEPS_PREFIX + 'L')}),{NAME_MAX_STEPS}))",
+        f"=MAX({per_category})",
         f"={residual_l}*{residual_c}",
         "=" + band_formula(residual_score, residual_c),
         f'=IF({at("method_version")}<>{NAME_METHOD_VERSION},"other method",IF(AND({agree}),"OK","MISMATCH"))',
     ]
-
-
 
 
 # --- Suppliers and Interconnections --------------------------------------------------------
@@ -644,6 +769,9 @@ def summary_sections(data: ExportData, suppliers: SupplierFigures) -> list[Summa
             ("reviews overdue", tally.count_reviews(OVERDUE)), (f"reviews due within {DUE_SOON_DAYS} days", tally.count_reviews(DUE_SOON)),
         ]),
         SummarySection("Risks per band (not closed)", ("band", "inherent", "residual"), band_rows),
+        SummarySection("Risk acceptances on the as-of date (not closed)", ("acceptance_state", "risks"), [
+            (state, tally.acceptances.get(state, 0)) for state in ("valid", "expired", "not_permitted")
+        ]),
         SummarySection(f"The {TOP_RISKS} highest residual risks (not closed)",
                        ("risk_id", "subject_id", "subject_name", "scenario", "residual_score", "residual_band",
                         "inherent_score", "owner", "status"), [

@@ -32,6 +32,7 @@ from register.domain.dashboard import BandCounts, RiskTally
 from register.domain.lifecycle import ACCEPTANCE_WARNING_DAYS, ExpiringAcceptance, OverdueAction
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import RecordKind, Risk
+from register.domain.cyber import CyberReviewStanding
 from register.domain.partners import PartnerStanding
 from register.domain.reviews import Review
 from register.domain.rows import Reject, SourceRow
@@ -45,7 +46,14 @@ from register.io.workbook import ExportResult, export_workbook
 from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
 from register.service.exporting import export_data
 from register.service.forms import read_form
-from register.service.importing import FileImportReport, ImportPreview, ImportReport, Importing, ProgressCallback
+from register.service.importing import (
+    FileImportReport,
+    ImportPreview,
+    ImportReport,
+    Importing,
+    ParsedRow,
+    ProgressCallback,
+)
 from register.service.mappings import MAPPINGS_TABLE, Mappings
 from register.service.questionnaires import QuestionnaireReport, Questionnaires
 from register.domain.summary import RegisterInfo
@@ -193,6 +201,11 @@ class RegisterService:
         """Add a record (`revision` None) or update it from the revision the change started from."""
         return self._records.save(kind, fields, revision=revision)
 
+    def adopt_method(self, method: Method = DEFAULT_METHOD) -> bool:
+        """Score from now on with `method` (default: this program's); stored risks keep the
+        version that scored them until saved again. False when already in use."""
+        return self._records.adopt_method(method)
+
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         self._records.delete(kind, record_id, revision=revision)
 
@@ -260,6 +273,10 @@ class RegisterService:
 
     def partner_standings(self, as_of: date | None = None) -> dict[str, PartnerStanding]:
         return self._standings.partner_standings(as_of)
+
+    def cyber_review_standings(self, as_of: date | None = None) -> dict[str, CyberReviewStanding]:
+        """Every supplier's cyber-security review standing (NERC CIP-013 R1.2) on `as_of`, by id."""
+        return self._standings.cyber_review_standings(as_of)
 
     def residual_bands(self) -> BandCounts:
         return self._standings.residual_bands()
@@ -385,9 +402,9 @@ class RegisterService:
 
     def preview_import(self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
                        overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None,
-                       limit: int = 200, decimal: str | None = None) -> ImportPreview:
+                       limit: int = 200, decimal: str | None = None, need_id: bool = True) -> ImportPreview:
         return self._importing.preview_import(path, kind, sheet=sheet, overrides=overrides, date_order=date_order,
-                                              limit=limit, decimal=decimal)
+                                              limit=limit, decimal=decimal, need_id=need_id)
 
     # --- the auditor workbook ------------------------------------------------------------------
     def export_workbook(
@@ -410,6 +427,6 @@ class RegisterService:
 
 __all__ = [
     "MAPPINGS_TABLE", "SCREENING_DECISIONS_TABLE", "SCREENING_LISTS_TABLE", "SCREENING_RUNS_TABLE", "Clock",
-    "ExportResult", "FileImportReport", "ImportPreview", "ImportReport", "QuestionnaireReport", "RegisterInfo",
+    "ExportResult", "FileImportReport", "ImportPreview", "ImportReport", "ParsedRow", "QuestionnaireReport", "RegisterInfo",
     "RegisterService", "Reject", "SourceRow", "default_actor", "stored_form", "utc_now",
 ]

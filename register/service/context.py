@@ -99,6 +99,11 @@ class RegisterContext:
             self._method = (source, Method.model_validate(source))
         return self._method[1]
 
+    @property
+    def previous_methods(self) -> tuple[Method, ...]:
+        """The methods the register used before its current one, oldest first."""
+        return tuple(Method.model_validate(m) for m in self.file.meta().get("previous_methods") or ())
+
     def stored(self, kind: RecordKind | str) -> dict[str, dict[str, Any]]:
         """Stored records of a kind keyed by id (JSON form; treat as read-only)."""
         return self.file.table(str(kind))

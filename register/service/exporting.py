@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, Iterator, Mapping
 
+from register.domain.acceptance import acceptance_standing
 from register.domain.models import RecordKind
 from register.io.workbook import ExportData
 from register.service.context import RegisterContext
@@ -53,6 +54,8 @@ def export_data(context: RegisterContext, records: Records, standings: Standings
         tally=standings.risk_tally(as_of),
         risks=risks_in_order,
         risk=risks.__getitem__,
+        risk_states=lambda data: acceptance_standing(data.get("acceptance"), data.get("residual_band"), context.method,
+                                                     as_of).as_dict(),
         suppliers=lambda: standings.iter_listing(RecordKind.suppliers, as_of),
         interconnections=lambda: standings.iter_listing(RecordKind.interconnections, as_of),
         statement_of_application=lambda: standings.iter_statement_of_application(as_of),

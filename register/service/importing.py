@@ -31,11 +31,20 @@ from pydantic import BaseModel
 
 from register.domain.models import ID_FIELDS, RecordKind
 from register.domain.rows import Reject, SourceRow, reject_row
-from register.domain.tabular import columns_of, field_changes, merge_row
-from register.errors import ImportCancelled
+from register.domain.method import Method
+from register.domain.tabular import columns_of, field_changes, merge_row, record_to_row
+from register.errors import ImportCancelled, TableNotFound
 from register.io.rejects import write_rejects
 from register.io.headers import IGNORE
-from register.io.tables import number_conventions, read_table, source_rows, source_summary
+from register.io.tables import (
+    Table,
+    column_examples,
+    find_header_row,
+    number_conventions,
+    read_table,
+    source_rows,
+    source_summary,
+)
 from register.io.values import ColumnType, DateOrder
 from register.service.context import RegisterContext, stored_form
 from register.service.mappings import Mappings
@@ -62,6 +71,8 @@ class ImportReport:
     sample: list[tuple[int, str]] = field(default_factory=list)
     # Every field an update changes: {"id", "field", "before", "after"} (stored form).
     changes: list[dict[str, Any]] = field(default_factory=list)
+    # The stored form of each sampled record, by id (only with a sample).
+    sampled: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def accepted(self) -> int:
@@ -87,12 +98,26 @@ class ImportReport:
 
 
 @dataclass
+class ParsedRow:
+    """One sampled accepted row: each non-blank mapped cell as written and as the register
+    reads it (its flat, stored form: "México" → "MX", "1.250.000,50" → 1250000.5)."""
+
+    row: int
+    record_id: str
+    # column index → (field, as written, as read)
+    cells: dict[int, tuple[str, Any, Any]] = field(default_factory=dict)
+
+
+@dataclass
 class FileImportReport(ImportReport):
     """The ImportReport plus what the file looked like and how it was read."""
 
     source: dict[str, Any] = field(default_factory=dict)
     # Accepted or not, cells holding characters a terminal would act on (io.tables._control_warning).
     warnings: list[dict[str, Any]] = field(default_factory=list)
+    # With a sample: the sampled rows' values as written and as read, and the header row.
+    parsed: list[ParsedRow] = field(default_factory=list, repr=False)
+    headers: list[str] = field(default_factory=list, repr=False)
 
     def as_dict(self) -> dict[str, Any]:
         return {**super().as_dict(), "warnings": self.warnings, "source": self.source}
@@ -103,7 +128,7 @@ class ImportPreview:
     """What an import of a file would do, without writing anything (for the terminal app)."""
 
     path: Path
-    kind: RecordKind
+    kind: RecordKind | None  # None only when no id column was found and no header says the kind
     format: str
     sheet: str | None
     sheets: list[str | None]
@@ -120,6 +145,11 @@ class ImportPreview:
     reused_mapping: bool
     encoding: str | None = None
     delimiter: str | None = None
+    # False: no header row names the id column (asked for with need_id=False); the header row
+    # shown is the likeliest one, for a person to map.
+    id_found: bool = True
+    # column index → the first non-blank value below its header, as written
+    examples: dict[int, Any] = field(default_factory=dict)
 
 
 class Importing:
@@ -152,10 +182,11 @@ class Importing:
                     report.rejects.append(outcome)
                     continue
                 record_id = getattr(outcome, id_field)
-                if len(report.sample) < sample:
-                    report.sample.append((source.row, str(record_id)))
                 before = tx.get(kind.value, record_id)
                 after = stored_form(outcome)
+                if len(report.sample) < sample:
+                    report.sample.append((source.row, str(record_id)))
+                    report.sampled[str(record_id)] = after
                 status = tx.put(kind.value, record_id, after)
                 setattr(report, status, getattr(report, status) + 1)
                 if status == "updated" and before is not None:
@@ -252,23 +283,33 @@ class Importing:
                                       blank_clears=blank_clears, before_commit=write_rejected_rows)
         summary = source_summary(path, table, plans)
         summary["blank_cells"] = "clear" if blank_clears else "keep"
+        parsed = _parsed_rows(kind, table, report, method) if sample else []
         if save_mapping and not dry_run and not (strict and report.rejects):
             summary["mapping_saved"] = self._mappings.save(table.fingerprint, kind, table.mapping.as_saved()) != "unchanged"
         if rejects_path is not None:
             summary["rejects_file"] = str(rejects_path)
-        return FileImportReport(**vars(report), source=summary, warnings=warnings)
+        return FileImportReport(**vars(report), source=summary, warnings=warnings, parsed=parsed,
+                                headers=list(table.mapping.headers))
 
     def preview_import(
         self, path: Path, kind: RecordKind | None = None, *, sheet: str | None = None,
         overrides: dict[str, str] | None = None, date_order: DateOrder | str | None = None, limit: int = 200,
-        decimal: str | None = None,
+        decimal: str | None = None, need_id: bool = True,
     ) -> ImportPreview:
         """What importing `path` would do, writing nothing: the kind, sheet and header row
         found, header → (field, confidence), unmapped headers, the day/month order of each
-        date column, the first `limit` accepted rows and the rejects among the first `limit` rows."""
+        date column, the first `limit` accepted rows and the rejects among the first `limit` rows.
+
+        When no header row names the id column, TableNotFound; with `need_id=False`, the
+        likeliest header row instead (`id_found` False), for a person to say which column is which."""
         method = self._context.method
-        kind, table, plans = read_table(path, method, self._mappings.saved(), kind, sheet=sheet,
-                                        overrides=overrides, date_order=date_order, decimal=decimal)
+        try:
+            kind, table, plans = read_table(path, method, self._mappings.saved(), kind, sheet=sheet,
+                                            overrides=overrides, date_order=date_order, decimal=decimal)
+        except TableNotFound:
+            if need_id:
+                raise
+            return self._header_row_preview(path, kind, sheet)
         accepted: list[tuple[int, dict[str, Any]]] = []
         rejects: list[Reject] = []
         total = 0
@@ -289,7 +330,36 @@ class Importing:
             date_orders={p.header: p.date_order.value if p.date_order else None for p in plans if p.type is ColumnType.date},
             numbers=number_conventions(plans), accepted=accepted, rejects=rejects, total_rows=len(table.data_rows()),
             reused_mapping=table.reused_mapping, encoding=workbook.encoding, delimiter=workbook.delimiter,
+            examples=column_examples(table),
         )
+
+    def _header_row_preview(self, path: Path, kind: RecordKind | None, sheet: str | None) -> ImportPreview:
+        found = find_header_row(path, self._context.method, self._mappings.saved(), kind, sheet=sheet)
+        columns = {i: (m.field, m.confidence) for i, m in sorted(found.columns.items())}
+        return ImportPreview(
+            path=Path(path), kind=found.kind, format=found.format, sheet=found.sheet, sheets=found.sheets,
+            header_row=found.header_row, mapping={found.headers[i]: c for i, c in columns.items()},
+            unmapped=[h for i, h in enumerate(found.headers) if h and i not in columns], headers=found.headers,
+            columns=columns, date_orders={}, numbers={}, accepted=[], rejects=[], total_rows=found.total_rows,
+            reused_mapping=False, encoding=found.encoding, delimiter=found.delimiter, id_found=False,
+            examples=found.examples,
+        )
+
+
+def _parsed_rows(kind: RecordKind, table: Table, report: ImportReport, method: Method) -> list[ParsedRow]:
+    """The sampled rows' mapped cells, as written and as stored (flat form, see record_to_row)."""
+    parsed = []
+    for number, record_id in report.sample:
+        cells = table.sheet.rows[number - 1]
+        stored = record_to_row(kind, report.sampled.get(record_id, {}), method)
+        row = ParsedRow(number, record_id)
+        for index, match in table.mapping.columns.items():
+            written = cells[index] if index < len(cells) else None
+            if written is None or (isinstance(written, str) and not written.strip()):
+                continue
+            row.cells[index] = (match.field, written, stored.get(match.field))
+        parsed.append(row)
+    return parsed
 
 
 @contextlib.contextmanager

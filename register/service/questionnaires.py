@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from register.domain.models import RecordKind
-from register.domain.reviews import overall_conformance
+from register.domain.reviews import Rating, overall_conformance
 from register.domain.rows import Reject
 from register.io.questionnaire import Question, QuestionnaireForm, check_language, read_questionnaire, write_questionnaire
 from register.service.context import RegisterContext
@@ -76,8 +76,21 @@ class Questionnaires:
         The accepted answers are recorded as one review (in progress until every applicable
         criterion is rated); nothing is written when no row is accepted or with `dry_run`.
         """
-        applicable = {c.id for c in self._reviews.applicable_criteria("supplier", supplier_id)}
+        criteria = {c.id: c for c in self._reviews.applicable_criteria("supplier", supplier_id)}
+        applicable = set(criteria)
         found = read_questionnaire(Path(path), supplier_id, applicable)
+        # A must answered not applicable without a reason would drop quietly out of the score:
+        # the row is rejected (its evidence kept on the unrated criterion) until a reason is given.
+        for criterion_id, answer in found.answers.items():
+            if (answer.get("rating") == Rating.not_applicable and criteria[criterion_id].requirement == "must"
+                    and not str(answer.get("note") or "").strip()):
+                answer["rating"] = None
+                found.accepted -= 1
+                row, sheet, header = found.rows[criterion_id]
+                found.rejects.append(Reject(row, criterion_id, header, "not applicable",
+                                            f"{criterion_id} is a must: answered not applicable, it needs a reason in the comment",
+                                            sheet=sheet))
+        found.rejects.sort(key=lambda reject: reject.row)
         report = QuestionnaireReport(supplier_id, total=found.total, accepted=found.accepted, rejects=found.rejects)
         report.missing = sorted(applicable - set(found.answers) - {r.id for r in report.rejects})
         if report.accepted:

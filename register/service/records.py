@@ -17,7 +17,7 @@ from register.domain.integrity import table_problems
 from register.domain.method import Method
 from register.domain.models import ID_FIELDS, MODELS, RecordKind, Risk
 from register.domain.reviews import REVIEWS_TABLE
-from register.domain.scoring import score_risk
+from register.domain.scoring import countermeasure_refusals, score_risk
 from register.domain.summary import RegisterInfo
 from register.domain.validation import Problem, problems_from
 from register.errors import InvalidRecord, RecordExists, RecordNotFound, RegisterError
@@ -96,6 +96,9 @@ class Records:
                 record = score_risk(record, self._context.method)
             except ValueError as exc:
                 return [Problem("consequences", None, str(exc))]
+            refused = countermeasure_refusals(record, self._context.method, self._context.today())
+            if refused:
+                return [Problem("countermeasures", None, "; ".join(refused))]
             checked = self._checked_acceptance(record, tx)
             if isinstance(checked, Problem):
                 return [checked]
@@ -175,6 +178,19 @@ class Records:
             status = tx.put(RecordKind.suppliers.value, supplier_id, stored_form(record), expected_revision=revision)
         return status, record
 
+    def adopt_method(self, method: Method) -> bool:
+        """Make `method` the register's scoring method, keeping the current one among its previous
+        methods: stored risks keep the version that scored them (and verify recomputes them with
+        it) until they are saved again. False when the register already uses that version."""
+        with self._context.transaction() as tx:
+            meta = dict(tx.get(META_TABLE, META_ID) or {})
+            if meta["method"].get("method_version") == method.method_version:
+                return False
+            meta["previous_methods"] = [*(meta.get("previous_methods") or []), meta["method"]]
+            meta["method"] = method.model_dump(mode="json")
+            tx.put(META_TABLE, META_ID, meta)
+        return True
+
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         """Delete a record; with `revision` (the one the user saw), StaleRecord when it changed since."""
         with self._context.transaction() as tx:
@@ -207,9 +223,10 @@ class Records:
         problems += verify_chain(audit_log, tables)
         try:
             method: Method | None = self._context.method
+            previous = self._context.previous_methods
         except (ValidationError, KeyError, TypeError):
-            method = None  # the register header is named below
-        problems += [AuditProblem(where, problem) for where, problem in table_problems(tables, method)]
+            method, previous = None, ()  # the register header is named below
+        problems += [AuditProblem(where, problem) for where, problem in table_problems(tables, method, previous)]
         if anchor is not None:
             problems += anchor_problems(audit_log, anchor)
         return problems

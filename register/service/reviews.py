@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from pydantic import ValidationError
 
 from register.domain.criteria import CriteriaCatalogue, Criterion, default_catalogue
@@ -18,7 +19,10 @@ from register.domain.reviews import (
     gap_risk_fields,
     gaps,
     next_review_on,
+    flags,
     overall_conformance,
+    passes,
+    unexplained_not_applicable,
 )
 from register.domain.validation import problems_from
 from register.errors import InvalidRecord, RecordNotFound, RegisterError
@@ -110,6 +114,11 @@ class Reviews:
         return review
 
     def _store_review(self, tx: Transaction, review: Review) -> None:
+        unexplained = unexplained_not_applicable(review)
+        if unexplained:
+            ids = ", ".join(r.criterion_id for r in unexplained)
+            raise InvalidRecord(f"must criteria answered not applicable need a reason (note): {ids}",
+                                {r.criterion_id: "answered not applicable without a reason" for r in unexplained})
         tx.put(REVIEWS_TABLE, review.review_id, stored_form(review))
         if review.subject_type != "supplier" or review.status != "completed":
             return
@@ -118,9 +127,17 @@ class Reviews:
             return  # an older review recorded late does not move the dates back
         risks = [Risk.model_validate(r) for r in tx.records(RecordKind.risks.value).values()
                  if r["subject_type"] == "supplier" and r["subject_id"] == review.subject_id]
+        method = self._context.method
+        share = overall_conformance(review).share
+        conformance = None if share is None else round(share * 100, 1)
+        follow_up = (review.reviewed_on + relativedelta(months=method.failed_review_follow_up_months)
+                     if conformance is not None and conformance < method.review_pass_mark else None)
         updated = supplier.model_copy(update={
             "last_review_on": review.reviewed_on,
-            "next_review_on": next_review_on(review.reviewed_on, risks, self._context.method),
+            # A failed review is followed up within the method's months, not a band interval away.
+            "next_review_on": follow_up or next_review_on(review.reviewed_on, risks, method),
+            "cyber_review_on": review.reviewed_on,
+            "cyber_review_conformance": conformance,
         })
         tx.put(RecordKind.suppliers.value, supplier.supplier_id, stored_form(updated))
 
@@ -132,6 +149,8 @@ class Reviews:
             "conformance": overall_conformance(review).as_dict(),
             "conformance_by_category": {c: v.as_dict() for c, v in conformance_by_category(review).items()},
             "gaps": [g.model_dump(mode="json") for g in gaps(review)],
+            "flags": flags(review),
+            "passes": passes(review, self._context.method),
         }
 
     def open_risk_from_gap(

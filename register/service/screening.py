@@ -150,7 +150,7 @@ class Screening:
             raise RegisterError(f"a screening decision is one of {', '.join(DECISIONS)}, not {decision!r}")
         reason = " ".join(reason.split())
         if not reason:
-            raise RegisterError("give a reason to confirm or dismiss a screening hit (--reason)")
+            raise RegisterError("give a reason to confirm or dismiss a screening hit: the reason is audited")
         with self._context.transaction() as tx:
             runs = tx.records(SCREENING_RUNS_TABLE)
             hits = runs[max(runs)]["hits"] if runs else []

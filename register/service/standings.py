@@ -12,13 +12,18 @@ from register.domain.dashboard import (
     BandCounts,
     RiskTally,
     band_counts,
+    cyber_review_standings,
     partner_standings,
     headlines,
     risk_standing,
     risks_by_supplier,
+    supplier_cyber_review_standing,
     supplier_partner_standing,
     tally_risks,
 )
+from register.domain.method import method_of_version
+from register.domain.scoring import countermeasure_credit
+from register.domain.cyber import CyberReviewStanding
 from register.domain.exposure import exposure as exposure_of
 from register.domain.lifecycle import (
     ACCEPTANCE_WARNING_DAYS,
@@ -67,6 +72,13 @@ class Standings:
             return partner_standings(self._context.stored(RecordKind.suppliers) if suppliers is None else suppliers,
                                      self.risk_standings(), self._context.method, as_of or self._context.today())
 
+    def cyber_review_standings(self, as_of: date | None = None, suppliers: dict[str, dict[str, Any]] | None = None,
+                               ) -> dict[str, CyberReviewStanding]:
+        """Every supplier's cyber-security review standing on `as_of` (default today), by id."""
+        with self._context.naming_invalid(RecordKind.suppliers, RecordKind.risks):
+            return cyber_review_standings(self._context.stored(RecordKind.suppliers) if suppliers is None else suppliers,
+                                          self.risk_standings(), self._context.method, as_of or self._context.today())
+
     def residual_bands(self) -> BandCounts:
         """Every risk, closed ones included, per residual band."""
         bands = Counter(r.get("residual_band") for r in self._context.stored(RecordKind.risks).values())
@@ -113,6 +125,7 @@ class Standings:
         method, today = self._context.method, as_of or self._context.today()
         subject_type = SUBJECT_TYPES.get(kind)
         id_field = ID_FIELDS[kind]
+        previous = self._context.previous_methods if kind is RecordKind.risks else ()
         for record_id, data in ordered_items(stored):  # one ordered pass
             try:
                 record = self._context.stored_record(kind, record_id, data)
@@ -127,11 +140,17 @@ class Standings:
             if kind is RecordKind.risks:
                 row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
                 row["overdue_actions"] = len(risk_overdue_actions(row, today))
+                scored_with = method_of_version(record.method_version, method, previous) or method
+                row["countermeasure_credit"] = [
+                    countermeasure_credit(cm, scored_with, record.assessed_on, record.consequences).as_dict()
+                    for cm in record.countermeasures
+                ]
             if kind is RecordKind.suppliers:
                 standing = supplier_partner_standing(record_id, data, by_supplier, method, today)
                 row["screening"] = hits.get(record_id, [])
                 row["partner_status"] = standing.status.value
                 row["partner_basis"] = standing.basis
+                row.update(supplier_cyber_review_standing(record_id, data, by_supplier, method, today).as_dict())
             yield row
 
     def risks_by_supplier(self) -> dict[str, list[RiskStanding]]:

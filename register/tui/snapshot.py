@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from register.domain.acceptance import AcceptanceStanding, acceptance_standing
+from register.domain.cyber import CyberReviewStanding
 from register.domain.dashboard import HEAT_MODES, OVERDUE, BandCounts, RiskTally
 from register.domain.method import Method
 from register.domain.models import RecordKind, is_active_supplier
@@ -47,6 +49,8 @@ class Dashboard:
     band_counts: BandCounts = field(default_factory=lambda: BandCounts({}, {}))
     overdue: list[OverdueReview] = field(default_factory=list)
     exposure: list[Exposure] = field(default_factory=list)
+    # Acceptance state → open risks in it (issue 14): valid, expired, not_permitted.
+    acceptances: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -65,6 +69,9 @@ class RegisterSnapshot:
     standings: dict[str, PartnerStanding] = field(default_factory=dict)
     # Suppliers offboarded: kept in `stored`, left out of the suppliers table.
     offboarded: int = 0
+    # Each supplier's cyber-security review standing, and each accepted risk's acceptance standing.
+    cyber: dict[str, CyberReviewStanding] = field(default_factory=dict)
+    acceptances: dict[str, AcceptanceStanding] = field(default_factory=dict)
 
     def cell_band(self, likelihood: int, consequence: int) -> str:
         return band_for(likelihood * consequence, consequence, self.method)
@@ -78,11 +85,15 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     hits = service.screening_hits()
     standings = service.partner_standings(today)
     headlines = service.headlines()
+    cyber = service.cyber_review_standings(today)
+    acceptances = {risk_id: acceptance_standing(data["acceptance"], data.get("residual_band"), method, today)
+                   for risk_id, data in stored[RecordKind.risks].items() if data.get("acceptance")}
     # Offboarded suppliers leave the active views; their records stay in `stored` (history,
     # names of their risks' subjects).
     active = {kind: stored[kind] for kind in RecordKind}
     active[RecordKind.suppliers] = {i: r for i, r in stored[RecordKind.suppliers].items() if is_active_supplier(r)}
-    tables = {kind: build_table(kind, active[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today)
+    tables = {kind: build_table(kind, active[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today,
+                                acceptances=acceptances)
               for kind in RecordKind}
     return RegisterSnapshot(
         name=service.name,
@@ -95,6 +106,8 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         hits=hits,
         standings=standings,
         offboarded=len(stored[RecordKind.suppliers]) - len(active[RecordKind.suppliers]),
+        cyber=cyber,
+        acceptances=acceptances,
     )
 
 
@@ -107,6 +120,7 @@ def build_dashboard(tally: RiskTally, stored: dict[RecordKind, dict[str, dict[st
         band_counts=tally.band_counts("residual"),
         overdue=overdue,
         exposure=_extra_hemispheric_exposure(stored[RecordKind.suppliers], headlines),
+        acceptances=dict(tally.acceptances),
     )
 
 

@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Sequence
 
 from register.domain.geography import outside_the_americas
 from register.domain.lifecycle import risk_attention
+from register.domain.acceptance import AcceptanceStanding
 from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
@@ -210,7 +211,8 @@ SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: 
 def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Method, *,
                 headlines: dict[tuple[str, str], tuple[int, str]] | None = None,
                 hits: dict[str, list[dict[str, Any]]] | None = None,
-                standings: dict[str, PartnerStanding] | None = None, as_of: date | None = None) -> TableData:
+                standings: dict[str, PartnerStanding] | None = None, as_of: date | None = None,
+                acceptances: dict[str, AcceptanceStanding] | None = None) -> TableData:
     """The table of one kind from the stored records (`service.stored(kind)`), in id order.
 
     Suppliers and interconnections get their headline (`service.headlines()`: worst open
@@ -228,6 +230,14 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
             column.bands = [r.get(band_field) for r in records]
             column.cells = [f"{r.get(score_field) or ''} {r.get(band_field) or ''}".strip() for r in records]
             column.width, column.numeric = max(column.width, 12), False
+        if acceptances:
+            # An acceptance that no longer holds says so beside the status (issue 14).
+            status = next(c for c in columns if c.title == "Status")
+            for index, risk_id in enumerate(ids):
+                standing = acceptances.get(risk_id)
+                if standing is not None and standing.state.value in ("expired", "not_permitted"):
+                    status.cells[index] = f"{status.cells[index]} ({standing.state.value.replace('_', ' ')})"
+            status.width = min(max(status.width, *(len(c) for c in status.cells[:2000])), 30)
         if as_of is not None:
             # What needs doing, right after the status it qualifies.
             at = next(i for i, c in enumerate(columns) if c.title == "Status") + 1

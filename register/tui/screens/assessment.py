@@ -51,6 +51,8 @@ class CountermeasureRow(Vertical):
                          allow_blank=False, classes="cm-effectiveness", compact=True)
             yield Input(data.get("evidence", "") or "", placeholder="evidence", classes="cm-evidence", compact=True)
             yield Input(data.get("tested_on", "") or "", placeholder="tested on", classes="cm-tested", compact=True)
+            yield Input("; ".join(data.get("addresses") or []), placeholder="categories it lowers (C)",
+                        classes="cm-addresses", compact=True)
 
     def raw(self) -> dict[str, Any] | None:
         description = self.query_one(".cm-description", Input).value.strip()
@@ -63,6 +65,7 @@ class CountermeasureRow(Vertical):
             "effectiveness": self.query_one(".cm-effectiveness", Select).value,
             "evidence": self.query_one(".cm-evidence", Input).value.strip(),
             "tested_on": self.query_one(".cm-tested", Input).value.strip() or None,
+            "addresses": self.query_one(".cm-addresses", Input).value.strip(),
         }
 
     def show_status(self, text: str, counts: bool) -> None:
@@ -266,11 +269,15 @@ class AssessmentScreen(RecordForm):
                 continue
             placed.append((row, len(valid) - 1))
         likelihood = int(self.query_one("#field-likelihood", Select).value)
-        result = assess(likelihood, self._consequences(), valid, self.method)
+        try:
+            assessed_on: date | None = date.fromisoformat(self.query_one("#field-assessed_on", Input).value.strip())
+        except ValueError:
+            assessed_on = None
+        result = assess(likelihood, self._consequences(), valid, self.method, assessed_on)
         for row, index in placed:
             if index is not None:
-                counts = result.counted[index]
-                row.show_status("counts" if counts else "not counted: needs evidence, test date, effectiveness ≥ 1", counts)
+                credit = result.credits[index]
+                row.show_status(credit.why if credit.counts else f"not counted: {credit.why}", credit.counts)
             elif row.raw() is None:
                 row.show_status("", False)
         return result

@@ -104,6 +104,10 @@ class Dashboard(Vertical):
         labels = {b.id: b.label for b in snapshot.method.bands}
         counts = [f"{labels[band]:<10}{count:>6}" for band, count in board.band_counts.known.items()]
         counts += [f"{band} (other method){count:>6}" for band, count in board.band_counts.unknown.items()]
+        if board.acceptances:
+            accepted = board.acceptances
+            counts += ["", "Acceptances", *(f"{label:<14}{accepted.get(state, 0):>2}" for state, label in
+                                             (("valid", "valid"), ("expired", "expired"), ("not_permitted", "not permitted")))]
         self.query_one("#band-counts", Static).update("\n".join(counts))
         overdue = [f"{o.risk_id:<12} {o.subject_id:<16} due {o.due.isoformat()}  {o.band}" for o in board.overdue]
         self.query_one("#overdue", Static).update("\n".join(overdue) or "None overdue.")

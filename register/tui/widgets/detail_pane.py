@@ -12,6 +12,8 @@ from rich.table import Table
 from textual.content import Content
 from textual.widgets import Static
 
+from register.domain.acceptance import AcceptanceStanding
+from register.domain.cyber import CyberReviewStanding
 from register.domain.geography import country_name
 from register.domain.items import ITEM_LISTS, ItemList, extra_keys, item_line, value_text
 from register.domain.labels import Category, category_label
@@ -148,9 +150,34 @@ def standing_text(standing: PartnerStanding) -> Content:
     )
 
 
-def partner_text(standing: PartnerStanding | None, hits: list[dict[str, Any]]) -> Content:
-    """A supplier's derived flags: partner status with its basis, then every screening hit."""
+CYBER_TONES = {"current": "success", "due": "warning", "overdue": "error", "missing": "error", "failed": "error"}
+ACCEPTANCE_TONES = {"valid": "success", "expired": "error", "not_permitted": "error", "none": None}
+
+
+def cyber_text(standing: CyberReviewStanding) -> Content:
+    """The NERC CIP-013 cyber-security review status (in its tone) and its basis."""
+    status = standing.status.value if standing.status else "not required"
+    return Content.assemble(
+        ("cyber review: ", "bold"), (status, _tone_style(CYBER_TONES.get(status))),
+        "\n", ("cyber basis: ", "bold"), terminal_safe(standing.basis), "\n",
+    )
+
+
+def acceptance_text(standing: AcceptanceStanding) -> Content:
+    """What a risk's acceptance is worth today, and why."""
+    return Content.assemble(
+        ("acceptance: ", "bold"), (standing.state.value.replace("_", " "), _tone_style(ACCEPTANCE_TONES.get(standing.state.value))),
+        f" — {terminal_safe(standing.why)}\n" if standing.why else "\n",
+    )
+
+
+def partner_text(standing: PartnerStanding | None, hits: list[dict[str, Any]],
+                 cyber: CyberReviewStanding | None = None) -> Content:
+    """A supplier's derived flags: partner status with its basis, its cyber-security review,
+    then every screening hit."""
     parts: list[Content | tuple[str, str] | str] = [standing_text(standing)] if standing is not None else []
+    if cyber is not None:
+        parts.append(cyber_text(cyber))
     parts.append(("screening: ", "bold"))
     if not hits:
         parts.append("no hit\n")

@@ -14,7 +14,7 @@ from textual.widgets import Input, Label
 from register.domain.models import RecordKind
 from register.tui.snapshot import RegisterSnapshot
 from register.domain.lifecycle import risk_attention
-from register.tui.widgets.detail_pane import DetailPane, partner_text
+from register.tui.widgets.detail_pane import DetailPane, acceptance_text, partner_text
 from register.tui.widgets.virtual_table import VirtualTable
 
 # Long enough to coalesce a burst of keystrokes, short enough to feel immediate.
@@ -132,9 +132,12 @@ class RecordBrowser(Vertical):
         record = snapshot.stored[self.kind].get(record_id) if record_id else None
         flags = None
         if record is not None and self.kind is RecordKind.suppliers and record_id is not None:
-            flags = partner_text(snapshot.standings.get(record_id), snapshot.hits.get(record_id, []))
+            flags = partner_text(snapshot.standings.get(record_id), snapshot.hits.get(record_id, []), snapshot.cyber.get(record_id))
         elif record is not None and self.kind is RecordKind.risks:
             attention, tone = risk_attention(record, snapshot.today)  # overdue actions, expiring acceptance
             if attention:
                 flags = Content.assemble(("attention: ", "bold"), (attention, f"bold ${tone}" if tone else ""), "\n")
+            if record_id in snapshot.acceptances:
+                standing = acceptance_text(snapshot.acceptances[record_id])
+                flags = standing if flags is None else Content.assemble(flags, standing)
         self.query_one(DetailPane).show(self.kind, record, snapshot.method, flags)
