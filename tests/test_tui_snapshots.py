@@ -12,13 +12,17 @@ import pytest
 from tui_support import SIZE, build_register, make_app, settle, steady_cursors
 
 
-@pytest.fixture
-def app(tmp_path: Path):
+def _snap_app(tmp_path: Path, build):
     # A fixed folder name keeps every path the app shows the same from run to run.
     path = tmp_path / "snap" / "register.json"
     path.parent.mkdir()
-    build_register(path)
+    build(path)
     return make_app(path)
+
+
+@pytest.fixture
+def app(tmp_path: Path):
+    return _snap_app(tmp_path, build_register)
 
 
 def test_main_screen(app, snap_compare) -> None:
@@ -45,14 +49,23 @@ def test_assessment_form(app, snap_compare) -> None:
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
 
 
-def test_dashboard(app, snap_compare) -> None:
+@pytest.fixture
+def attention_app(tmp_path: Path):
+    from test_dashboard_attention import attention_register
+
+    return _snap_app(tmp_path, attention_register)
+
+
+@pytest.mark.parametrize("size", [SIZE, (80, 24)], ids=["120x40", "80x24"])
+def test_dashboard(attention_app, snap_compare, size) -> None:
+    """What needs attention (the first entry's records under it), the heat map and the bands."""
     async def run_before(pilot) -> None:
         await settle(pilot)
-        await pilot.press("4")
+        await pilot.press("4", "right")
         await pilot.pause()
         await steady_cursors(pilot)
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(attention_app, terminal_size=size, run_before=run_before)
 
 
 def test_review_screen(app, snap_compare) -> None:
@@ -97,10 +110,7 @@ def test_import_mapping_step(app, snap_compare, size) -> None:
 def lists_app(tmp_path: Path):
     from test_tui_views import build_with_lists
 
-    path = tmp_path / "snap" / "register.json"
-    path.parent.mkdir()
-    build_with_lists(path)
-    return make_app(path)
+    return _snap_app(tmp_path, build_with_lists)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (80, 24)], ids=["120x40", "80x24"])

@@ -16,13 +16,14 @@ import heapq
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
-from register.domain.acceptance import AcceptanceState, acceptance_state
-from register.domain.cyber import CyberReviewStanding, cyber_review_standing
+from register.domain.acceptance import AcceptanceStanding, AcceptanceState, acceptance_standing, acceptance_state
+from register.domain.cyber import CyberReviewStanding, CyberReviewStatus, cyber_review_standing
 from register.domain.method import Method
-from register.domain.partners import PartnerStanding, partner_standing
+from register.domain.partners import PartnerStanding, PartnerStatus, partner_standing
 from register.domain.scoring import RiskStanding, review_due
+from register.domain.screening import CONFIRMED, POTENTIAL
 
 DUE_SOON_DAYS = 30
 TOP_RISKS = 10
@@ -283,3 +284,158 @@ def spend_by_currency(suppliers: Iterable[tuple[str, float | None]]) -> dict[str
         else:
             spend[currency] += amount
     return {currency: CurrencySpend(count[currency], spend.get(currency, 0.0), unknown[currency]) for currency in sorted(count)}
+
+
+# ---- what needs attention ------------------------------------------------------------------
+#
+# The dashboard's attention list: each entry is one small provider, a pure function of the
+# facts gathered once per load (AttentionFacts) that names the records behind it, so the app
+# can open them, and the CLI or the workbook can print the same list. A provider returns
+# None when the register cannot answer its question (say, a figure an older register lacks);
+# an entry with no records says that nothing needs that attention.
+
+@dataclass(frozen=True)
+class AttentionEntry:
+    """One line of the attention list: what needs attention, and the records behind it."""
+
+    key: str
+    title: str
+    kind: str  # the RecordKind value of the records behind it: "suppliers", "interconnections" or "risks"
+    ids: tuple[str, ...] = ()
+    # One short line per record, in the same order: why it is here.
+    notes: tuple[str, ...] = ()
+
+    @property
+    def count(self) -> int:
+        return len(self.ids)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"key": self.key, "title": self.title, "kind": self.kind, "count": self.count,
+                "records": [{"id": i, "why": n} for i, n in zip(self.ids, self.notes)]}
+
+
+@dataclass
+class AttentionFacts:
+    """What the attention providers read, gathered once: the stored records by RecordKind
+    value, screening hits of the latest run by supplier, partner standings, the risk tally."""
+
+    as_of: date
+    method: Method
+    stored: Mapping[str, Mapping[str, Mapping[str, Any]]]
+    hits: Mapping[str, list[dict[str, Any]]]
+    partners: Mapping[str, PartnerStanding]
+    tally: RiskTally
+    # Each supplier's cyber-security review standing (None: not known, the entry is left out).
+    cyber: Mapping[str, CyberReviewStanding] | None = None
+    # Each accepted risk's acceptance standing, when the caller has them (else judged here).
+    acceptances: Mapping[str, AcceptanceStanding] | None = None
+
+    def records(self, kind: str) -> Mapping[str, Mapping[str, Any]]:
+        return self.stored.get(kind, {})
+
+
+def _entry(key: str, title: str, kind: str, found: Iterable[tuple[str, str]]) -> AttentionEntry:
+    pairs = list(found)
+    return AttentionEntry(key, title, kind, tuple(i for i, _ in pairs), tuple(n for _, n in pairs))
+
+
+def _hits_by_status(facts: AttentionFacts, status: str) -> list[tuple[str, str]]:
+    found = []
+    for supplier_id in sorted(facts.hits):
+        chosen = [h for h in facts.hits[supplier_id] if h.get("status") == status]
+        if chosen:
+            best = max(chosen, key=lambda h: h.get("score") or 0)
+            more = f" (+{len(chosen) - 1} more)" if len(chosen) > 1 else ""
+            found.append((supplier_id, f"{best['entity']} on {best['list']}{more}"))
+    return found
+
+
+def unresolved_screening_hits(facts: AttentionFacts) -> AttentionEntry:
+    """Suppliers with a potential covered-list hit nobody has confirmed or dismissed."""
+    return _entry("screening_unresolved", "Unresolved screening hits", "suppliers", _hits_by_status(facts, POTENTIAL))
+
+
+def confirmed_screening_hits(facts: AttentionFacts) -> AttentionEntry:
+    """Suppliers with a confirmed hit: a compliance gate, whatever their band."""
+    return _entry("screening_confirmed", "Confirmed covered-list hits", "suppliers", _hits_by_status(facts, CONFIRMED))
+
+
+def overdue_partner_reviews(facts: AttentionFacts) -> AttentionEntry:
+    """ISO 28001 4.5: declared partners whose risk-based review date has passed."""
+    found = [
+        (supplier_id, f"review was due {standing.next_review_on.isoformat()}" if standing.next_review_on else "review overdue")
+        for supplier_id, standing in sorted(facts.partners.items())
+        if standing.status is PartnerStatus.review_overdue
+    ]
+    return _entry("partner_reviews_overdue", "Partner reviews overdue", "suppliers", found)
+
+
+def overdue_risk_reviews(facts: AttentionFacts) -> AttentionEntry:
+    """Risks not closed whose next review date has passed."""
+    found = [(r.risk_id, f"{r.subject_id}: review was due {r.due.isoformat()}")
+             for r in facts.tally.reviews_in_order() if r.state == OVERDUE and r.due is not None]
+    return _entry("risk_reviews_overdue", "Risk reviews overdue", "risks", found)
+
+
+def top_risks(facts: AttentionFacts) -> AttentionEntry:
+    """The highest residual risks not closed, highest first."""
+    found = [(risk["risk_id"], f"{risk['subject_id']}: residual {risk.get('residual_score')} {risk.get('residual_band') or ''}".rstrip())
+             for risk in facts.tally.top()]
+    return _entry("top_risks", f"Top {TOP_RISKS} risks by residual", "risks", found)
+
+
+def lapsed_acceptances(facts: AttentionFacts) -> AttentionEntry:
+    """Risks not closed whose acceptance has expired or is not permitted (domain.acceptance):
+    an accepted risk whose acceptance no longer holds is untreated."""
+    found = []
+    for risk_id, risk in sorted(facts.records("risks").items()):
+        if not risk.get("acceptance") or risk.get("status") == "closed":
+            continue
+        standing = facts.acceptances.get(risk_id) if facts.acceptances is not None else None
+        if standing is None:
+            try:
+                standing = acceptance_standing(risk["acceptance"], risk.get("residual_band"), facts.method, facts.as_of)
+            except ValueError:  # a hand-edited acceptance: `register verify` names it
+                continue
+        if standing.state in (AcceptanceState.expired, AcceptanceState.not_permitted):
+            found.append((risk_id, f"{risk['subject_id']}: acceptance {standing.why}"))
+    return _entry("acceptances_lapsed", "Acceptances no longer valid", "risks", found)
+
+
+def cyber_reviews_overdue(facts: AttentionFacts) -> AttentionEntry | None:
+    """NERC CIP-013 R1.2: ICT suppliers whose cyber-security review is overdue, or failed and
+    awaiting its follow-up (domain.cyber); None when the standings are not known."""
+    if facts.cyber is None:
+        return None
+    wanted = (CyberReviewStatus.overdue, CyberReviewStatus.failed)
+    found = [(supplier_id, f"{standing.status.value}: {standing.basis}")
+             for supplier_id, standing in sorted(facts.cyber.items()) if standing.status in wanted]
+    return _entry("cyber_reviews_overdue", "Cyber reviews overdue/failed", "suppliers", found)
+
+
+def cyber_reviews_missing(facts: AttentionFacts) -> AttentionEntry | None:
+    """ICT suppliers with no cyber-security review on record: no customs programme exempts them."""
+    if facts.cyber is None:
+        return None
+    found = [(supplier_id, "no cyber-security review on record")
+             for supplier_id, standing in sorted(facts.cyber.items()) if standing.status is CyberReviewStatus.missing]
+    return _entry("cyber_reviews_missing", "Cyber reviews never done", "suppliers", found)
+
+
+ATTENTION_PROVIDERS: tuple[Callable[[AttentionFacts], AttentionEntry | None], ...] = (
+    unresolved_screening_hits,
+    confirmed_screening_hits,
+    overdue_partner_reviews,
+    cyber_reviews_overdue,
+    cyber_reviews_missing,
+    lapsed_acceptances,
+    overdue_risk_reviews,
+    top_risks,
+)
+
+
+def attention(facts: AttentionFacts,
+              providers: Iterable[Callable[[AttentionFacts], AttentionEntry | None]] = ATTENTION_PROVIDERS,
+              ) -> list[AttentionEntry]:
+    """The attention list, in the providers' order (the most pressing first)."""
+    return [entry for provider in providers if (entry := provider(facts)) is not None]

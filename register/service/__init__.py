@@ -27,8 +27,9 @@ from typing import Any, Callable, Iterable, Iterator, Self
 
 from pydantic import BaseModel
 
+from register.domain.acceptance import AcceptanceStanding
 from register.domain.criteria import CriteriaCatalogue, Criterion
-from register.domain.dashboard import BandCounts, RiskTally
+from register.domain.dashboard import AttentionEntry, BandCounts, RiskTally
 from register.domain.lifecycle import ACCEPTANCE_WARNING_DAYS, ExpiringAcceptance, OverdueAction
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import RecordKind, Risk
@@ -298,6 +299,16 @@ class RegisterService:
                              ) -> list[ExpiringAcceptance]:
         """Accepted risks whose acceptance has expired or expires within `within_days` (most expired first)."""
         return self._standings.expiring_acceptances(as_of, within_days)
+
+    def attention(self, as_of: date | None = None, *, tally: RiskTally | None = None,
+                  partners: dict[str, PartnerStanding] | None = None,
+                  hits: dict[str, list[dict[str, Any]]] | None = None,
+                  cyber: dict[str, CyberReviewStanding] | None = None,
+                  acceptances: dict[str, AcceptanceStanding] | None = None) -> list[AttentionEntry]:
+        """The dashboard's attention list on `as_of` (default today): unresolved screening
+        hits, overdue reviews, top risks…, each naming the records behind it."""
+        return self._standings.attention(as_of, tally=tally, partners=partners, hits=hits, cyber=cyber,
+                                         acceptances=acceptances)
 
     # --- screening -----------------------------------------------------------------------------
     def screening_lists(self) -> list[ScreeningList]:

@@ -7,10 +7,13 @@ from collections import Counter
 from datetime import date
 from typing import Any, Iterator
 
-from register.domain.acceptance import acceptance_standing
+from register.domain.acceptance import AcceptanceStanding, acceptance_standing
 from register.domain.dashboard import (
+    AttentionEntry,
+    AttentionFacts,
     BandCounts,
     RiskTally,
+    attention,
     band_counts,
     cyber_review_standings,
     partner_standings,
@@ -99,6 +102,27 @@ class Standings:
         """Accepted risks whose acceptance has expired or expires within `within_days` of `as_of`."""
         return expiring_acceptances(self._context.stored(RecordKind.risks).values(), as_of or self._context.today(),
                                     within_days)
+
+    def attention(self, as_of: date | None = None, *, tally: RiskTally | None = None,
+                  partners: dict[str, PartnerStanding] | None = None,
+                  hits: dict[str, list[dict[str, Any]]] | None = None,
+                  cyber: dict[str, CyberReviewStanding] | None = None,
+                  acceptances: dict[str, AcceptanceStanding] | None = None) -> list[AttentionEntry]:
+        """What needs attention on `as_of` (default today), each entry naming its records
+        (domain.dashboard.attention). A caller that has the tally, partner or cyber review
+        standings, hits or acceptance standings of the same register and date already passes
+        them, so nothing is computed twice."""
+        as_of = as_of or self._context.today()
+        facts = AttentionFacts(
+            as_of=as_of, method=self._context.method,
+            stored={kind.value: self._context.stored(kind) for kind in RecordKind},
+            hits=self._screening.hits() if hits is None else hits,
+            partners=self.partner_standings(as_of) if partners is None else partners,
+            tally=self.risk_tally(as_of) if tally is None else tally,
+            cyber=self.cyber_review_standings(as_of) if cyber is None else cyber,
+            acceptances=acceptances,
+        )
+        return attention(facts)
 
     def listing(self, kind: RecordKind, as_of: date | None = None, *,
                 invalid: list[InvalidStoredRecord] | None = None) -> list[dict[str, Any]]:

@@ -24,7 +24,7 @@ from register.domain.models import RecordKind
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem, RegisterChanged
-from register.tui.snapshot import RegisterSnapshot, heat_rows, take_snapshot
+from register.tui.snapshot import RegisterSnapshot, heat_rows, record_rows, take_snapshot
 from register.tui.table_data import SUBJECT_TYPES
 from register.tui.widgets.dashboard import Dashboard
 from register.tui.widgets.record_browser import RecordBrowser
@@ -268,6 +268,18 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         self.query_one(TabbedContent).active = "risks"
         browser = self.query_one("#browser-risks", RecordBrowser)
         browser.restrict(heat_rows(self.snapshot, event.risk_ids), f"{event.mode} L{event.likelihood}×C{event.consequence} (escape clears)")
+        browser.table.focus()
+
+    @on(Dashboard.AttentionChosen)
+    def _attention_chosen(self, event: Dashboard.AttentionChosen) -> None:
+        """Open the records behind an attention entry: their tab, showing only them."""
+        if self.snapshot is None:
+            return
+        entry = event.entry
+        kind = RecordKind(entry.kind)
+        self.query_one(TabbedContent).active = kind.value
+        browser = self.query_one(f"#browser-{kind.value}", RecordBrowser)
+        browser.restrict(record_rows(self.snapshot, kind, entry.ids), f"{entry.title} (escape clears)")
         browser.table.focus()
 
     # --- records -------------------------------------------------------------------------------

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Iterable
 
 from register.domain.acceptance import AcceptanceStanding, acceptance_standing
 from register.domain.cyber import CyberReviewStanding
-from register.domain.dashboard import HEAT_MODES, OVERDUE, BandCounts, RiskTally
+from register.domain.dashboard import HEAT_MODES, OVERDUE, AttentionEntry, BandCounts, RiskTally
 from register.domain.method import Method
 from register.domain.models import RecordKind, is_active_supplier
 from register.domain.partners import PartnerStanding
@@ -22,7 +22,7 @@ from register.domain.scoring import band_for
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.table_data import TableData, build_table, extra_hemispheric
 
-__all__ = ["HEAT_MODES", "Dashboard", "RegisterSnapshot", "heat_rows", "take_snapshot"]
+__all__ = ["HEAT_MODES", "Dashboard", "RegisterSnapshot", "heat_rows", "record_rows", "take_snapshot"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +49,8 @@ class Dashboard:
     band_counts: BandCounts = field(default_factory=lambda: BandCounts({}, {}))
     overdue: list[OverdueReview] = field(default_factory=list)
     exposure: list[Exposure] = field(default_factory=list)
+    # What needs attention, each entry naming its records (domain.dashboard.attention).
+    attention: list[AttentionEntry] = field(default_factory=list)
     # Acceptance state → open risks in it (issue 14): valid, expired, not_permitted.
     acceptances: dict[str, int] = field(default_factory=dict)
 
@@ -85,6 +87,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     hits = service.screening_hits()
     standings = service.partner_standings(today)
     headlines = service.headlines()
+    tally = service.risk_tally(today)
     cyber = service.cyber_review_standings(today)
     acceptances = {risk_id: acceptance_standing(data["acceptance"], data.get("residual_band"), method, today)
                    for risk_id, data in stored[RecordKind.risks].items() if data.get("acceptance")}
@@ -102,7 +105,9 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         stored=stored,
         tables=tables,
         revisions=revisions,
-        dashboard=build_dashboard(service.risk_tally(today), stored, headlines),
+        dashboard=build_dashboard(tally, stored, headlines,
+                                  service.attention(today, tally=tally, partners=standings, hits=hits, cyber=cyber,
+                                                    acceptances=acceptances)),
         hits=hits,
         standings=standings,
         offboarded=len(stored[RecordKind.suppliers]) - len(active[RecordKind.suppliers]),
@@ -112,7 +117,8 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
 
 
 def build_dashboard(tally: RiskTally, stored: dict[RecordKind, dict[str, dict[str, Any]]],
-                    headlines: dict[tuple[str, str], tuple[int, str]]) -> Dashboard:
+                    headlines: dict[tuple[str, str], tuple[int, str]],
+                    attention: list[AttentionEntry] | None = None) -> Dashboard:
     overdue = [OverdueReview(r.risk_id, r.subject_id, r.due, r.band or "")
                for r in tally.reviews_in_order() if r.state == OVERDUE and r.due is not None]
     return Dashboard(
@@ -120,6 +126,7 @@ def build_dashboard(tally: RiskTally, stored: dict[RecordKind, dict[str, dict[st
         band_counts=tally.band_counts("residual"),
         overdue=overdue,
         exposure=_extra_hemispheric_exposure(stored[RecordKind.suppliers], headlines),
+        attention=attention or [],
         acceptances=dict(tally.acceptances),
     )
 
@@ -142,6 +149,11 @@ def _extra_hemispheric_exposure(suppliers: dict[str, dict[str, Any]], headlines:
 
 def heat_rows(snapshot: RegisterSnapshot, risk_ids: list[str]) -> list[int]:
     """Row indices of the risks table for the given risk ids."""
-    table = snapshot.tables[RecordKind.risks]
+    return record_rows(snapshot, RecordKind.risks, risk_ids)
+
+
+def record_rows(snapshot: RegisterSnapshot, kind: RecordKind, record_ids: Iterable[str]) -> list[int]:
+    """Row indices of a kind's table for the given record ids."""
+    table = snapshot.tables[kind]
     index = {rid: i for i, rid in enumerate(table.ids)}
-    return [index[r] for r in risk_ids if r in index]
+    return [index[r] for r in record_ids if r in index]
