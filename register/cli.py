@@ -107,25 +107,41 @@ def review_import_options(command: Any) -> Any:
     return click.option("--supplier", metavar="ID", help="With --kind review: the supplier the questionnaire is from.")(command)
 
 
+def _global_db(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """A command's --db, else the one given before the subcommand (`register --db X list`),
+    else REGISTER_PATH: a --db on the command line wins over the environment wherever it is."""
+    from click.core import ParameterSource
+
+    given = (ctx.find_root().obj or {}).get("db")
+    if given and ctx.get_parameter_source(param.name or "db") is not ParameterSource.COMMANDLINE:
+        return given
+    return value
+
+
 db_option = click.option(
-    "--db", "db", metavar="PATH|URL", envvar="REGISTER_PATH", show_envvar=True,
+    "--db", "db", metavar="PATH|URL", envvar="REGISTER_PATH", show_envvar=True, callback=_global_db,
     help="Register file, or postgresql://host/dbname for a team register on PostgreSQL "
-         "(default: REGISTER_PATH, else register.json in the per-user data folder).",
+         "(default: REGISTER_PATH, else register.json in the per-user data folder). "
+         "Also accepted before the subcommand.",
 )
 json_option = click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 
 
-@click.group(invoke_without_command=True, epilog=EXIT_CODES_HELP)
+GLOBAL_OPTIONS_HELP = "Global options (--actor, --db, --debug) go before or after the subcommand."
+
+
+@click.group(invoke_without_command=True, epilog=EXIT_CODES_HELP, help=(
+    "A supply-chain risk register scored with a method built on ISO 28001.\n\n" + GLOBAL_OPTIONS_HELP))
 @click.option("--debug", is_flag=True, help="Show a traceback when something fails.")
 @click.option("--actor", envvar="REGISTER_ACTOR", metavar="NAME", help="Who the audit log records as making changes (default: login name).")
+@click.option("--db", "db", metavar="PATH|URL", help="The register for the subcommand (as its own --db).")
 @click.version_option(package_name="register")
 @click.pass_context
-def cli(ctx: click.Context, debug: bool, actor: str | None) -> None:
-    """A supply-chain risk register scored with a method built on ISO 28001."""
+def cli(ctx: click.Context, debug: bool, actor: str | None, db: str | None) -> None:
     ctx.ensure_object(dict)
-    ctx.obj.update(debug=debug, actor=actor)
+    ctx.obj.update(debug=debug, actor=actor, db=db)
     if ctx.invoked_subcommand is None:
-        _run_tui(_db_path(None), actor)
+        _run_tui(_db_path(db), actor)
 
 
 @cli.command()
@@ -774,6 +790,38 @@ def export(out: Path, db: str | None, as_of: Any, preparer: str | None, as_json:
     rows = ", ".join(f"{name} {count}" for name, count in result.sheets.items())
     _echo(f"wrote {result.path} ({result.bytes:,} bytes; sha256 {result.sha256})")
     _echo(f"rows: {rows}")
+
+
+def _set_actor(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is not None:
+        ctx.ensure_object(dict)
+        ctx.obj["actor"] = value
+
+
+def _set_debug(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value:
+        ctx.ensure_object(dict)
+        ctx.obj["debug"] = True
+
+
+def _accept_global_options(group: click.Group) -> None:
+    """Let every subcommand take --actor and --debug after its name too (`register import
+    f.csv --actor ana`), meaning what they mean before it; --db is each command's own."""
+    for command in group.commands.values():
+        names = {name for param in command.params for name in getattr(param, "opts", [])}
+        if "--actor" not in names:
+            command.params.append(click.Option(["--actor", "global_actor"], metavar="NAME", expose_value=False,
+                                               callback=_set_actor, is_eager=True,
+                                               help="Who the audit log records (as before the subcommand)."))
+        if "--debug" not in names:
+            command.params.append(click.Option(["--debug", "global_debug"], is_flag=True, expose_value=False,
+                                               callback=_set_debug, is_eager=True,
+                                               help="Show a traceback when something fails."))
+        if isinstance(command, click.Group):
+            _accept_global_options(command)
+
+
+_accept_global_options(cli)
 
 
 def main() -> None:

@@ -29,3 +29,30 @@ def demo_register_path() -> Path:
 def samples_dir() -> Path:
     """The samples/ folder of the source tree the package runs from."""
     return Path(__file__).resolve().parent.parent / "samples"
+
+
+def inside_a_checkout(folder: Path) -> bool:
+    """Whether `folder` lies in a source checkout (a .git in it or in a folder above it)."""
+    try:
+        resolved = folder.resolve()
+    except OSError:
+        return False
+    return any((parent / ".git").exists() for parent in (resolved, *resolved.parents))
+
+
+def default_export_folder(register: object = None, *, documents: Path | None = None) -> Path:
+    """Where an export goes unless the user says: the user's documents folder, else the
+    register file's folder, else the home folder — never a source checkout (the current
+    directory of someone running from one)."""
+    if documents is None:
+        from platformdirs import user_documents_path
+
+        documents = user_documents_path()
+    candidates = [documents]
+    if isinstance(register, Path):
+        candidates.append(register.expanduser().resolve().parent)
+    candidates.append(Path.home())
+    for folder in candidates:
+        if folder.is_dir() and not inside_a_checkout(folder):
+            return folder
+    return documents

@@ -124,3 +124,14 @@ def test_record_screen_with_sub_tables(lists_app, snap_compare, size) -> None:
         await steady_cursors(pilot)
 
     assert snap_compare(lists_app, terminal_size=size, run_before=run_before)
+
+
+def test_risks_table_at_80x24(lists_app, snap_compare) -> None:
+    """At 80 columns the detail pane gives way and the key columns stay (issue 15 point 6)."""
+    async def run_before(pilot) -> None:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        await steady_cursors(pilot)
+
+    assert snap_compare(lists_app, terminal_size=(80, 24), run_before=run_before)

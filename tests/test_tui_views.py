@@ -9,6 +9,8 @@ import pytest
 from textual.widgets import Static
 
 from register.domain.models import RecordKind
+from register.service import RegisterService
+from register.tui.widgets.record_browser import RecordBrowser
 from register.tui.screens.record import RecordScreen
 from register.tui.widgets.detail_pane import DetailPane
 from test_readable_lists import looks_like_json
@@ -102,3 +104,101 @@ async def test_no_screen_of_the_browser_shows_json(register_path: Path) -> None:
         await pilot.press("4")
         await settle(pilot)
         assert json_lines(screen_text(app)) == []
+
+
+# --- tables that fit (point 6) -------------------------------------------------------------------
+LONG_ID = "RISK-REV-20261129-001-CYB-02"
+
+
+def add_long_id_risk(path: Path) -> None:
+    service = RegisterService.open(path, actor="tester")
+    service.save(RecordKind.risks, {
+        "risk_id": LONG_ID, "subject_type": "supplier", "subject_id": "SUP-003",
+        "scenario": "Gap found in the cyber review: no MFA on the remote support channel.",
+        "likelihood": 3, "consequences": {"information": 4}, "status": "treating", "owner": "CISO"})
+
+
+@pilot_test
+async def test_filter_finds_what_the_row_shows_country_and_category_labels(register_path: Path) -> None:
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        browser = app.query_one("#browser-suppliers", RecordBrowser)
+        row = screen_text(app).splitlines()[7:11]
+        mexican = next(line for line in row if "SUP-003" in line)
+        assert "Mexico" in mexican
+        category = next(c for c in browser.table.data.columns if c.title == "Category")
+        assert category.cells[2] == "Network services"  # shown as labelled wherever the column fits
+        await pilot.press("down", "down")
+        await settle(pilot)
+        assert "Category: Network services" in screen_text(app) and "network_services" not in screen_text(app)
+        for text, expected in (("Mexico", ["SUP-003"]), ("méxico", []), ("network serv", ["SUP-003"]),
+                               ("Taiwan", ["SUP-004"]), ("SCADA / OT", ["SUP-001", "SUP-002"]), ("mx", ["SUP-003"])):
+            browser.filter_input.value = text
+            await settle(pilot)
+            data = browser.table.data
+            assert [data.ids[i] for i in data.visible] == expected, text
+
+
+@pilot_test
+async def test_long_ids_are_cut_in_the_middle_and_shown_whole_in_the_detail_pane(register_path: Path) -> None:
+    add_long_id_risk(register_path)
+    app = make_app(register_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("3", "home")
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if line.startswith("ID "))
+        assert all(title in header for title in ("Scenario", "Residual", "Status")), header
+        row = next(line for line in lines if line.startswith("RISK-RE"))
+        table_part = row.split("▏")[0]
+        assert LONG_ID not in table_part and "…" in table_part.split()[0]
+        assert table_part.split()[0].endswith("CYB-02")
+        assert "treating" in table_part  # the status column is still on screen
+        assert any(line.split("▏")[-1].strip() in (LONG_ID, f"Risk ID: {LONG_ID}") for line in lines)  # whole
+        browser = app.query_one("#browser-risks", RecordBrowser)
+        browser.filter_input.value = "001-CYB"  # the filter searches the whole id
+        await settle(pilot)
+        assert browser.table.current_id == LONG_ID
+
+
+@pilot_test
+async def test_at_80_columns_the_key_columns_stay_and_the_detail_pane_makes_room(register_path: Path) -> None:
+    add_long_id_risk(register_path)
+    app = make_app(register_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        header = next(line for line in lines if line.startswith("ID "))
+        for title in ("ID", "Name", "Worst residual", "Screening", "Partner"):
+            assert title in header, (title, header)
+        assert not app.query_one("#browser-suppliers .detail").display
+        assert "Prairie Grid Cont" in screen_text(app) and "Mexico" in screen_text(app)
+        await pilot.press("3")
+        await settle(pilot)
+        header = next(line for line in screen_text(app).splitlines() if line.startswith("ID "))
+        for title in ("ID", "Scenario", "Residual", "Status"):
+            assert title in header, (title, header)
+        # Left and right move between the columns on screen only.
+        table = app.query_one("#browser-risks", RecordBrowser).table
+        shown = table.shown_columns
+        for _ in range(len(shown) + 2):
+            await pilot.press("right")
+        assert table.cursor_column == shown[-1]
+
+
+def test_column_layout_takes_columns_by_priority_and_squeezes_prose():
+    from register.tui.table_data import Column, TableData
+    from register.tui.widgets.virtual_table import column_layout
+
+    def column(title: str, width: int, priority: int, min_width: int | None = None) -> Column:
+        return Column(title, width, [""], [""], priority=priority, min_width=min_width)
+
+    data = TableData([column("ID", 10, 0), column("Name", 30, 1, 10), column("Wide", 40, 7), column("Flag", 8, 2),
+                      column("Small", 4, 9)], ["a"])
+    assert column_layout(data, 200) == [(0, 10), (1, 30), (2, 40), (3, 8), (4, 4)]
+    assert column_layout(data, 60) == [(0, 10), (1, 30), (2, 8), (3, 8)]  # Wide cut to the room left
+    assert column_layout(data, 58) == [(0, 10), (1, 30), (3, 8), (4, 4)]  # too little room: Small fits instead
+    assert column_layout(data, 32) == [(0, 10), (1, 11), (3, 8)]  # Name squeezed before Flag goes
+    assert column_layout(data, 5) == [(0, 10)]  # the first column by priority always shows

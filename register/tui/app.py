@@ -21,6 +21,7 @@ from textual.message import Message
 from textual.widgets import Footer, Header, Label, TabbedContent, TabPane
 
 from register.domain.models import RecordKind
+from register.paths import default_export_folder
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
 from register.tui.commands import RegisterCommands
 from register.tui.messages import Problem, RegisterChanged
@@ -90,7 +91,7 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
     })
 
     def __init__(self, db_path: Path, *, actor: str | None = None, clock: Callable[[], datetime] | None = None,
-                 workdir: Path | None = None) -> None:
+                 workdir: Path | None = None, export_folder: Path | None = None) -> None:
         super().__init__()
         self.db_path = db_path
         # The file's name, or the database (and schema) of a PostgreSQL register.
@@ -98,6 +99,8 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         self.actor = actor
         self.clock = clock
         self.workdir = workdir or Path.cwd()
+        # Where exports go unless the user says (default: paths.default_export_folder).
+        self.export_folder = export_folder
         self.service: RegisterService | None = None
         self.snapshot: RegisterSnapshot | None = None
 
@@ -453,10 +456,11 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
             return
         assert self.service is not None and self.snapshot is not None
         slug = re.sub(r"[^A-Za-z0-9]+", "-", self.snapshot.name).strip("-").lower() or "register"
-        default = self.workdir / f"{slug}-{self.snapshot.today.isoformat()}.xlsx"
+        folder = self.export_folder or default_export_folder(self.db_path)
+        default = folder / f"{slug}-{self.snapshot.today.isoformat()}.xlsx"
         from register.tui.screens.export import ExportScreen
 
-        self.push_screen(ExportScreen(self.service, default))
+        self.push_screen(ExportScreen(self.service, default, as_of=self.snapshot.today, preparer=self.service.actor))
 
 
 def run_app(db_path: Path, *, actor: str | None = None) -> None:

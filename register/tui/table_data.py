@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 from register.domain.geography import outside_the_americas
 from register.domain.lifecycle import risk_attention
 from register.domain.acceptance import AcceptanceStanding
+from register.domain.geography import country_name, outside_the_americas
+from register.domain.labels import Category, category_label
 from register.domain.method import Method
 from register.domain.models import RecordKind
 from register.domain.partners import PartnerStanding
@@ -35,6 +38,12 @@ class Column:
     numeric: bool = False
     # Theme tone per row ("error", "warning", "success", "muted") for flag columns.
     tones: list[str | None] | None = None
+    # Which columns a narrow terminal keeps: lower first (see VirtualTable's layout).
+    priority: int = 50
+    # The narrowest a column may be squeezed to (prose); None: its width.
+    min_width: int | None = None
+    # Ids lose their middle to the ellipsis (prefix and serial both matter); text its end.
+    truncate: str = "end"
     _keys: list[SortKey] | None = field(default=None, repr=False)
 
     @property
@@ -87,11 +96,18 @@ class TableData:
         self.order = list(range(len(self.ids)))
         self.visible = self.order
 
+    # Further text per row the filter finds though no column shows it (a country's ISO code
+    # beside the name the row shows).
+    aliases: list[str] | None = field(default=None)
+
     def prepare_filter(self) -> list[str]:
-        """Build the text the filter searches (one folded line per row); safe to call early
-        from a worker so the first keystroke does not pay for it."""
+        """Build the text the filter searches (one folded line per row: every cell whole, as
+        the row shows it when the column fits); safe to call early from a worker so the first
+        keystroke does not pay for it."""
         if self._haystack is None:
             columns = [c.cells for c in self.columns]
+            if self.aliases is not None:
+                columns.append(self.aliases)
             self._haystack = ["\x00".join(cells).casefold() for cells in zip(*columns)] if columns else []
         return self._haystack
 
@@ -163,22 +179,39 @@ def extra_hemispheric(record: dict[str, Any]) -> bool:
     return outside_the_americas(record.get("hq_country") or "", record.get("parent_country"))
 
 
+@lru_cache(maxsize=None)
+def country_label(code: str | None) -> str | None:
+    """The country as the tables show it: its common English name ("Mexico")."""
+    return country_name(code) if code else None
+
+
+@lru_cache(maxsize=None)
+def category_text(category: str | None) -> str | None:
+    """A category as the tables show it: its English label ("Network services")."""
+    if not category:
+        return None
+    try:
+        return category_label(Category(category))
+    except ValueError:
+        return category
+
+
 SUPPLIER_COLUMNS: list[ColumnSpec] = [
     ("ID", lambda r: r["supplier_id"]),
     ("Name", lambda r: r.get("name")),
-    ("HQ", lambda r: r.get("hq_country")),
-    ("Parent", lambda r: r.get("parent_country")),
+    ("HQ", lambda r: country_label(r.get("hq_country"))),
+    ("Parent", lambda r: country_label(r.get("parent_country"))),
     ("Extra-hem.", extra_hemispheric),
     ("Crit.", lambda r: r.get("criticality")),
     ("Tier", lambda r: r.get("tier")),
-    ("Category", lambda r: r.get("category")),
+    ("Category", lambda r: category_text(r.get("category"))),
     ("Certifications", lambda r: r.get("certifications")),
 ]
 INTERCONNECTION_COLUMNS: list[ColumnSpec] = [
     ("ID", lambda r: r["interconnection_id"]),
     ("Name", lambda r: r.get("name")),
-    ("From", lambda r: r.get("from_country")),
-    ("To", lambda r: r.get("to_country")),
+    ("From", lambda r: country_label(r.get("from_country"))),
+    ("To", lambda r: country_label(r.get("to_country"))),
     ("Type", lambda r: r.get("type")),
     ("MW", lambda r: r.get("capacity_mw")),
     ("ICT suppliers", lambda r: len(r.get("ict_suppliers") or [])),
@@ -203,8 +236,24 @@ COLUMN_SPECS: dict[RecordKind, list[ColumnSpec]] = {
 HEADLINE_AFTER = 4
 FLAGS_AFTER = 2
 # Long free text gets less room so the derived flags stay on screen at 120 columns.
-NARROW = {"Name": 32, "Scenario": 32, "Subject": 16}
+NARROW = {"Name": 32, "Scenario": 32, "Subject": 16, "HQ": 16, "Parent": 16, "From": 16, "To": 16, "Category": 20}
 SUPPLIER_NAME_WIDTH = 28  # suppliers have three flag columns to fit beside the name
+ID_WIDTH = 16  # longer ids are cut in the middle; the detail pane shows them whole
+# Prose that may be squeezed to this width before a column of lower priority is dropped.
+MIN_WIDTHS = {"Name": 16, "Scenario": 16, "Subject": 10}
+# Which columns a narrow terminal keeps, most important first (absent: 50); those below
+# virtual_table.ESSENTIAL_PRIORITY get their room first. At 80 columns the suppliers table
+# still shows id, name, worst residual band, screening and partner status (and the HQ country
+# when the ids are short).
+PRIORITIES: dict[RecordKind, dict[str, int]] = {
+    RecordKind.suppliers: {"ID": 0, "Name": 1, "Worst residual": 2, "Screening": 3, "Partner": 4, "HQ": 5,
+                           "Crit.": 6, "Category": 7, "Extra-hem.": 8, "Parent": 9, "Tier": 10},
+    RecordKind.interconnections: {"ID": 0, "Name": 1, "Worst residual": 2, "From": 3, "To": 4, "Type": 6, "MW": 7},
+    RecordKind.risks: {"ID": 0, "Residual": 1, "Status": 2, "Scenario": 3, "Subject": 6, "Next review": 7,
+                       "Inherent": 8, "Owner": 9, "L": 10, "C": 11},
+}
+COUNTRY_COLUMNS = {RecordKind.suppliers: ("hq_country", "parent_country"),
+                   RecordKind.interconnections: ("from_country", "to_country")}
 SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: "interconnection"}
 
 
@@ -249,14 +298,25 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
         column = _column("Worst residual", [h[0] if h else None for h in headline],
                          [h[1] if h else None for h in headline])
         column.cells = [f"{h[0]} {h[1]}" if h else "" for h in headline]
-        column.width, column.numeric = max(column.width, 16), False
+        column.width, column.numeric = max(column.width, len("Worst residual")), False
         # The headline goes right after the subject's name and countries, where it is seen.
         columns.insert(HEADLINE_AFTER, column)
         if kind is RecordKind.suppliers and hits is not None and standings is not None:
             # Worst residual, screening hit and partner status right after the name, so all
             # three stay on screen at 120 columns beside the detail pane; countries follow.
             columns[FLAGS_AFTER:FLAGS_AFTER] = [columns.pop(HEADLINE_AFTER), *_flag_columns(ids, hits, standings)]
-    return TableData(columns, [str(i) for i in ids])
+    priorities = PRIORITIES[kind]
+    for column in columns:
+        column.priority = priorities.get(column.title, 50)
+        if column.title in MIN_WIDTHS:
+            column.min_width = min(column.width, MIN_WIDTHS[column.title])
+        if column.title == "ID":
+            column.width, column.truncate = min(column.width, ID_WIDTH), "middle"
+    table = TableData(columns, [str(i) for i in ids])
+    if kind in COUNTRY_COLUMNS:
+        fields = COUNTRY_COLUMNS[kind]
+        table.aliases = [" ".join(r.get(f) or "" for f in fields) for r in records]
+    return table
 
 
 def _flag_column(title: str, cells: list[tuple[str, str | None]], width: int) -> Column:

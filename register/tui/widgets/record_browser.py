@@ -19,6 +19,8 @@ from register.tui.widgets.virtual_table import VirtualTable
 
 # Long enough to coalesce a burst of keystrokes, short enough to feel immediate.
 FILTER_DEBOUNCE_SECONDS = 0.02
+# Below this width the detail pane gives its room to the table (enter opens the whole record).
+DETAIL_MIN_WIDTH = 100
 
 
 class RecordBrowser(Vertical):
@@ -43,6 +45,9 @@ class RecordBrowser(Vertical):
             # The pane scrolls: a risk with its lists is longer than the screen.
             with VerticalScroll(classes="detail"):
                 yield DetailPane(classes="detail-text")
+
+    def on_resize(self) -> None:
+        self.set_class(self.size.width < DETAIL_MIN_WIDTH, "-narrow")
 
     @property
     def table(self) -> VirtualTable:

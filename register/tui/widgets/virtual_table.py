@@ -21,6 +21,11 @@ from register.tui.table_data import TableData
 BAND_IDS = ("low", "medium", "high", "critical")
 TONES = ("error", "warning", "success", "muted")
 COLUMN_GAP = 1
+# Columns of a priority below this get their room first (id, name, band, flags); the rest
+# fill what is left.
+ESSENTIAL_PRIORITY = 6
+# A text column that fits neither whole nor squeezed still shows in the room left, if this wide.
+MIN_SHOWN_WIDTH = 8
 
 
 class VirtualTable(ScrollView, can_focus=True):
@@ -67,6 +72,37 @@ class VirtualTable(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes)
         self.data: TableData | None = None
         self.empty_text = empty_text
+        self._layout_key: tuple[int, int, int] | None = None
+        self._layout: list[tuple[int, int]] = []
+
+    # --- which columns fit ---------------------------------------------------------------------
+    def layout(self, width: int | None = None) -> list[tuple[int, int]]:
+        """(column index, width) of the columns shown at this width, in the table's order:
+        columns are taken by priority while they fit (prose squeezed to its minimum first),
+        then the room left widens the squeezed ones, most important first."""
+        data = self.data
+        if data is None:
+            return []
+        if width is None:
+            width = self.scrollable_content_region.width
+        key = (id(data), len(data.columns), width)
+        if key != self._layout_key:
+            self._layout_key, self._layout = key, column_layout(data, width)
+        return self._layout
+
+    @property
+    def shown_columns(self) -> list[int]:
+        return [index for index, _ in self.layout()]
+
+    def on_resize(self) -> None:
+        self._update_virtual_size()
+        self.refresh()
+
+    def _update_virtual_size(self) -> None:
+        data = self.data
+        rows = len(data.visible) if data else 0
+        width = sum(w + COLUMN_GAP for _, w in self.layout()) if data else 0
+        self.virtual_size = Size(width, rows + 1)
 
     # --- data ----------------------------------------------------------------------------------
     def set_data(self, data: TableData | None, *, keep_id: str | None = None) -> None:
@@ -77,8 +113,7 @@ class VirtualTable(ScrollView, can_focus=True):
         """Call after the data's order or filter changed."""
         data = self.data
         rows = len(data.visible) if data else 0
-        width = sum(c.width + COLUMN_GAP for c in data.columns) if data else 0
-        self.virtual_size = Size(width, rows + 1)
+        self._update_virtual_size()
         target = 0
         if keep_id is not None and data is not None:
             row = data.row_of(keep_id)
@@ -135,11 +170,16 @@ class VirtualTable(ScrollView, can_focus=True):
         self._move(len(self.data.visible) if self.data else 0)
 
     def action_column_left(self) -> None:
-        self.cursor_column = max(0, self.cursor_column - 1)
+        shown = self.shown_columns
+        before = [index for index in shown if index < self.cursor_column]
+        if before:
+            self.cursor_column = before[-1]
 
     def action_column_right(self) -> None:
-        if self.data:
-            self.cursor_column = min(len(self.data.columns) - 1, self.cursor_column + 1)
+        shown = self.shown_columns
+        after = [index for index in shown if index > self.cursor_column]
+        if after:
+            self.cursor_column = after[0]
 
     def action_sort(self) -> None:
         if self.data is None or not self.data.columns:
@@ -157,8 +197,8 @@ class VirtualTable(ScrollView, can_focus=True):
         if self.data is None:
             return None
         edge = 0
-        for index, column in enumerate(self.data.columns):
-            edge += column.width + COLUMN_GAP
+        for index, width in self.layout():
+            edge += width + COLUMN_GAP
             if x < edge:
                 return index
         return None
@@ -195,7 +235,7 @@ class VirtualTable(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         scroll_x = round(self.scroll_x)
         if y == 0:
-            return self._header(data, base).crop_extend(scroll_x, scroll_x + width, base)
+            return self._header(data, base, width).crop_extend(scroll_x, scroll_x + width, base)
         position = round(self.scroll_y) + y - 1
         if position >= len(data.visible):
             if position == 0:
@@ -208,9 +248,11 @@ class VirtualTable(ScrollView, can_focus=True):
         if is_cursor and not self.has_focus:
             row_style = base + Style(underline=True)
         segments = []
-        for column in data.columns:
+        columns = data.columns
+        for index, shown_width in self.layout(width):
+            column = columns[index]
             text = column.cells[row]
-            cell = _fit(text, column.width, column.numeric)
+            cell = _fit(text, shown_width, column.numeric, column.truncate)
             style = row_style
             if column.bands is not None:
                 band_style = self._band_style(column.bands[row])
@@ -222,15 +264,16 @@ class VirtualTable(ScrollView, can_focus=True):
             segments.append(Segment(" " * COLUMN_GAP, row_style))
         return Strip(segments).crop_extend(scroll_x, scroll_x + width, row_style)
 
-    def _header(self, data: TableData, base: Style) -> Strip:
+    def _header(self, data: TableData, base: Style, width: int) -> Strip:
         header = base + self._style("header")
         active = base + self._style("header-cursor")
         segments = []
-        for index, column in enumerate(data.columns):
+        for index, shown_width in self.layout(width):
+            column = data.columns[index]
             arrow = ""
             if data.sort_column == index:
                 arrow = " ▼" if data.sort_reverse else " ▲"
-            title = _fit(column.title + arrow, column.width, False)
+            title = _fit(column.title + arrow, shown_width, False)
             segments.append(Segment(title, active if index == self.cursor_column and self.has_focus else header))
             segments.append(Segment(" " * COLUMN_GAP, header))
         return Strip(segments)
@@ -242,7 +285,61 @@ class VirtualTable(ScrollView, can_focus=True):
         self.refresh()
 
 
-def _fit(text: str, width: int, right: bool) -> str:
+def _fit(text: str, width: int, right: bool, truncate: str = "end") -> str:
     if len(text) > width:
+        if truncate == "middle" and width >= 5:
+            tail = (width - 1) // 2
+            return text[: width - 1 - tail] + "…" + text[-tail:]
         return text[: width - 1] + "…"
     return text.rjust(width) if right else text.ljust(width)
+
+
+def column_layout(data: TableData, width: int) -> list[tuple[int, int]]:
+    """(column index, width) of the columns that fit in `width`, in the table's order.
+
+    The essential columns (priority below ESSENTIAL_PRIORITY) come first: taken by priority
+    while their narrowest fits (prose squeezed), then widened back, most important first.
+    The others then fill what is left, by priority, each at its width if it fits, else at its
+    narrowest, else (text) in the room left when that is MIN_SHOWN_WIDTH or more, cut with an
+    ellipsis; one that does not fit is skipped, so a smaller one may still take the room.
+    The first column by priority is always shown."""
+    columns = data.columns
+    order = sorted(range(len(columns)), key=lambda i: (columns[i].priority, i))
+
+    def narrowest(index: int) -> int:
+        column = columns[index]
+        return min(column.width, column.min_width or column.width)
+
+    widths: dict[int, int] = {}
+    spare = width
+    essential = [i for i in order if columns[i].priority < ESSENTIAL_PRIORITY] or order[:1]
+    for index in essential:
+        if not widths or narrowest(index) + COLUMN_GAP <= spare:
+            widths[index] = narrowest(index)
+            spare -= widths[index] + COLUMN_GAP
+
+    def widen() -> None:
+        nonlocal spare
+        for index in order:
+            if spare <= 0:
+                return
+            if index in widths:
+                grow = min(spare, columns[index].width - widths[index])
+                widths[index] += grow
+                spare -= grow
+
+    widen()
+    for index in order:
+        if index in widths:
+            continue
+        column = columns[index]
+        # Its width, else its narrowest, else (text) the room left, cut with an ellipsis.
+        room = spare - COLUMN_GAP
+        fallback = room if not column.numeric and room >= MIN_SHOWN_WIDTH else 0
+        for candidate in (column.width, narrowest(index), fallback):
+            if 0 < candidate <= room:
+                widths[index] = candidate
+                spare -= candidate + COLUMN_GAP
+                break
+    widen()
+    return sorted(widths.items())
