@@ -12,7 +12,6 @@ from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
-from register.domain.geography import outside_the_americas
 from register.domain.lifecycle import risk_attention
 from register.domain.acceptance import AcceptanceStanding
 from register.domain.geography import country_name, outside_the_americas
