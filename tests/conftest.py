@@ -26,7 +26,7 @@ def fixed_clock() -> datetime:
 BOTH_STORES = {
     "test_service", "test_reviews", "test_screening", "test_export", "test_import_files", "test_questionnaire",
     "test_partners_exposure", "test_durability", "test_cli", "test_import_cli", "test_acceptance", "test_countermeasure_credit",
-    "test_cyber_review", "test_incidents", "test_handling_marking",
+    "test_cyber_review", "test_lifecycle", "test_incidents", "test_handling_marking",
 }
 
 

@@ -274,10 +274,11 @@ def test_commits_notify_listeners_with_the_new_head(postgres_url, store):
 
 
 def test_schema_versions_migrate_forward_with_the_hook(postgres_url, store, monkeypatch):
-    admin_sql(postgres_url, """UPDATE records SET body = replace(body, '"schema_version":1', '"schema_version":0') WHERE kind = 'register'""")
+    admin_sql(postgres_url, """UPDATE records SET body = replace(body, '"schema_version":2', '"schema_version":0') WHERE kind = 'register'""")
     ran = []
-    monkeypatch.setitem(pg_store.MIGRATIONS, 0, lambda connection: ran.append(connection.execute("SELECT 1").fetchone()))
-    assert open_store(postgres_url).meta()["schema_version"] == 1 and ran == [(1,)]
-    admin_sql(postgres_url, """UPDATE records SET body = replace(body, '"schema_version":1', '"schema_version":99') WHERE kind = 'register'""")
+    # Each step is given the open transaction (with the audit entries its changes make).
+    monkeypatch.setitem(pg_store.MIGRATIONS, 0, lambda tx: ran.append(tx.get("register", "meta")["schema_version"]))
+    assert open_store(postgres_url).meta()["schema_version"] == 2 and ran == [0]
+    admin_sql(postgres_url, """UPDATE records SET body = replace(body, '"schema_version":2', '"schema_version":99') WHERE kind = 'register'""")
     with pytest.raises(RegisterCorrupt, match="upgrade"):
         open_store(postgres_url)

@@ -12,7 +12,7 @@ from register.domain.models import RecordKind
 from register.domain.scoring import assess
 from register.service import RegisterService
 from register.tui.screens.assessment import AssessmentScreen, CountermeasureRow
-from register.tui.screens.confirm import ConfirmScreen
+from register.tui.screens.choice import ChoiceScreen
 from register.tui.screens.edit import EditScreen
 from register.tui.screens.export import ExportScreen
 from register.tui.screens.import_screen import ImportScreen
@@ -146,13 +146,15 @@ async def test_add_and_delete_with_confirmation(register_path: Path) -> None:
         assert "SUP-009" in app.snapshot.stored[RecordKind.suppliers]
         browser = _browser(app, "suppliers")
         await pilot.press("end", "d")
-        await pilot.pause()
-        assert isinstance(app.screen, ConfirmScreen)
+        await settle(pilot)  # references are checked before anything is asked
+        assert isinstance(app.screen, ChoiceScreen)
         await pilot.press("n")
         await settle(pilot)
         assert "SUP-009" in RegisterService.open(register_path).stored(RecordKind.suppliers)
         assert browser.table.current_id == "SUP-009"
-        await pilot.press("d", "y")
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert "SUP-009" not in RegisterService.open(register_path).stored(RecordKind.suppliers)
         assert "SUP-009" not in _visible_ids(browser)

@@ -107,6 +107,21 @@ def parse_country(value: str) -> str:
     return code
 
 
+@cache
+def country_suggestions() -> tuple[str, ...]:
+    """What a form completes a country from: each country's English name and its Spanish and
+    French translations (the everyday short form where the register knows one)."""
+    translations = [
+        gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[lang], fallback=True)
+        for lang in ("es", "fr")
+    ]
+    names: list[str] = []
+    for country in sorted(pycountry.countries, key=lambda c: c.name):
+        name = getattr(country, "common_name", None) or country.name
+        names += [name, *(t.gettext(country.name) for t in translations)]
+    return tuple(dict.fromkeys(names))
+
+
 def country_name(code: str) -> str:
     country = pycountry.countries.get(alpha_2=code)
     if country is None:

@@ -76,6 +76,9 @@ def _category_index() -> dict[str, Category]:
         "hardware": Category.semiconductors_hardware, "semiconductors": Category.semiconductors_hardware,
         "cloud": Category.cloud_hosting, "hosting": Category.cloud_hosting,
         "mssp": Category.managed_security,
+        # The one word people write for the telecom category in each language.
+        "telecommunications": Category.telecom_equipment, "telecomunicaciones": Category.telecom_equipment,
+        "telecommunications equipement": Category.telecom_equipment, "equipo telecom": Category.telecom_equipment,
     })
     return index
 
@@ -86,8 +89,15 @@ def _category_index() -> dict[str, Category]:
 def parse_category(value: str) -> Category:
     category = _category_index().get(fold(value))
     if category is None:
-        raise ValueError(f"unknown category {value.strip()!r}")
+        choices = ", ".join(labels["en"] for labels in CATEGORY_LABELS.values())
+        raise ValueError(f"unknown category {value.strip()!r}: one of {choices} (or their Spanish or French labels)")
     return category
+
+
+@cache
+def category_suggestions() -> tuple[str, ...]:
+    """What a form completes a category from: every label in English, Spanish and French."""
+    return tuple(dict.fromkeys(label for labels in CATEGORY_LABELS.values() for label in labels.values()))
 
 
 def category_label(category: Category, lang: str = "en") -> str:

@@ -28,6 +28,7 @@ from pydantic import (
 
 from register.domain.adversaries import adversary_basis
 from register.domain.geography import outside_the_americas, parse_country
+from register.domain.lifecycle import RiskStatus, Treatment, legacy_status, parse_treatment
 from register.domain.items import parse_items
 from register.domain.text import fold
 from register.domain.labels import (
@@ -175,6 +176,16 @@ class _Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, validate_default=True)
 
 
+class SupplierStatus(StrEnum):
+    active = "active"
+    offboarded = "offboarded"
+
+
+def is_active_supplier(record: dict[str, Any]) -> bool:
+    """A stored supplier that is not offboarded (one stored before the field existed is active)."""
+    return record.get("status", "active") != SupplierStatus.offboarded.value
+
+
 class _WithAddedFields(_Record):
     """A nested record that gained fields after registers were written: an added field is written
     only when it holds something other than its default, so a record stored before it came reads
@@ -232,11 +243,24 @@ class Supplier(_Record):
         default=None, ge=0, le=100, description="That review's conformance, per cent (e.g. 51.5)",
     )
     notes: str = Field(default="", max_length=4000)
+    # An offboarded supplier leaves the active views and the exposure figures; its record,
+    # risks, reviews and audit history stay (issue 15 point 7).
+    status: Annotated[SupplierStatus, BeforeValidator(lambda v: v.strip().casefold() if isinstance(v, str) else v)] = Field(
+        default=SupplierStatus.active, description="active, or offboarded (kept for its history)")
+    offboarded_on: OptionalDate = Field(default=None, description="When the supplier was offboarded")
 
     @model_validator(mode="after")
     def _parent_defaults_to_hq(self) -> Supplier:
         if self.parent_country is None:
             self.parent_country = self.hq_country
+        return self
+
+    @model_validator(mode="after")
+    def _offboarded_on_a_date(self) -> Supplier:
+        if self.status is SupplierStatus.offboarded and self.offboarded_on is None:
+            raise ValueError("an offboarded supplier needs the date it was offboarded (offboarded_on)")
+        if self.status is SupplierStatus.active and self.offboarded_on is not None:
+            raise ValueError("offboarded_on is set but the status is active: set the status to offboarded, or clear the date")
         return self
 
     @computed_field  # type: ignore[prop-decorator]
@@ -310,25 +334,13 @@ class Countermeasure(_WithAddedFields):
         return self
 
 
-class Treatment(StrEnum):
-    avoid = "avoid"
-    reduce = "reduce"
-    share = "share"
-    accept = "accept"
-
-
-class RiskStatus(StrEnum):
-    open = "open"
-    treating = "treating"
-    accepted = "accepted"
-    closed = "closed"
-
-
-class PlannedAction(_Record):
+class PlannedAction(_WithAddedFields):
+    _ADDED_DEFAULTS: ClassVar[dict[str, Any]] = {"done_on": None}  # issue 15
     action: str = Field(min_length=1, max_length=500)
-    owner: str = ""
+    owner: str = Field(default="", max_length=200, description="Who carries the action out")
     due_on: OptionalDate = None
     done: bool = False
+    done_on: OptionalDate = Field(default=None, description="When it was ticked done")
 
 
 class Acceptance(_WithAddedFields):
@@ -365,14 +377,14 @@ class Risk(_Record):
     consequence_rationale: str = Field(default="", max_length=2000)
     countermeasures: Annotated[list[Countermeasure], BeforeValidator(lambda v: _item_text("countermeasures")(v) or [])] = Field(
         default_factory=list)
-    treatment: Annotated[Treatment | None, BeforeValidator(_none_if_blank)] = None
+    treatment: Annotated[Treatment | None, BeforeValidator(lambda v: parse_treatment(_none_if_blank(v)))] = None
     planned_actions: Annotated[list[PlannedAction], BeforeValidator(lambda v: _item_text("planned_actions")(v) or [])] = Field(default_factory=list)
     owner: str = Field(default="", max_length=200)
     acceptance: Annotated[Acceptance | None, BeforeValidator(_item_text("acceptance"))] = None
     identified_on: OptionalDate = None
     assessed_on: OptionalDate = None
     next_review: OptionalDate = None
-    status: RiskStatus = RiskStatus.open
+    status: RiskStatus = RiskStatus.identified
     evidence: Annotated[list[Evidence], BeforeValidator(lambda v: _item_text("evidence")(v) or [])] = Field(default_factory=list)
     criteria_refs: Annotated[list[CrossReference], BeforeValidator(_split_list(";,")), AfterValidator(_unique)] = Field(
         default_factory=list
@@ -387,6 +399,22 @@ class Risk(_Record):
     residual_score: int | None = None
     residual_band: str | None = None
     method_version: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _legacy_status(cls, data: Any) -> Any:
+        # `open` (schema version 1 and older spreadsheets) reads as assessed or identified.
+        if isinstance(data, dict) and isinstance(data.get("status"), str):
+            status = legacy_status(data["status"], data.get("assessed_on"))
+            if status != data["status"]:
+                data = {**data, "status": status}
+        return data
+
+    @model_validator(mode="after")
+    def _accepted_needs_an_acceptance(self) -> Risk:
+        if self.status is RiskStatus.accepted and (self.acceptance is None or self.acceptance.decision != "accepted"):
+            raise ValueError("status accepted needs an acceptance decision (approver and date) that accepts the risk")
+        return self
 
     @computed_field  # type: ignore[prop-decorator]
     @property

@@ -30,6 +30,7 @@ from pydantic import BaseModel
 from register.domain.acceptance import AcceptanceStanding
 from register.domain.criteria import CriteriaCatalogue, Criterion
 from register.domain.dashboard import AttentionEntry, BandCounts, RiskTally
+from register.domain.lifecycle import ACCEPTANCE_WARNING_DAYS, ExpiringAcceptance, OverdueAction
 from register.domain.method import DEFAULT_METHOD, Method
 from register.domain.models import RecordKind, Risk
 from register.domain.cyber import CyberReviewStanding
@@ -45,6 +46,7 @@ from register.io.values import DateOrder
 from register.io.workbook import ExportResult, export_workbook
 from register.service.context import Clock, RegisterContext, default_actor, stamp, stored_form, utc_now
 from register.service.exporting import export_data
+from register.service.forms import read_form
 from register.service.importing import (
     FileImportReport,
     ImportPreview,
@@ -223,6 +225,29 @@ class RegisterService:
     def delete(self, kind: RecordKind, record_id: str, *, revision: int | None = None) -> None:
         self._records.delete(kind, record_id, revision=revision)
 
+    def references(self, kind: RecordKind, record_id: str) -> list[str]:
+        """The ids of the records referring to this one (a record with any cannot be deleted)."""
+        return self._records.references(kind, record_id)
+
+    def offboard(self, supplier_id: str, *, on: date | None = None, revision: int | None = None) -> tuple[str, BaseModel]:
+        """Mark a supplier offboarded on `on` (default today): out of the active views and the
+        exposure figures, with its record, risks, reviews and history kept."""
+        return self._records.offboard(supplier_id, on=on, revision=revision)
+
+    def read_form(self, kind: RecordKind, fields: dict[str, Any]) -> dict[str, Any]:
+        """A form's input with numbers and dates read as an import reads them (`1.250.000,50`,
+        `31/12/2027`); InvalidRecord naming each field that cannot be read."""
+        read, problems = read_form(kind, fields, self.method)
+        if not problems:
+            return read
+        # Name every other problem of the form too, not only the values that could not be read.
+        outcome = self._records.problems(kind, {name: value for name, value in read.items() if name not in problems}, None)
+        if isinstance(outcome, list):
+            for problem in outcome:
+                if problem.field not in problems and problem.field.split("-")[0] not in problems:
+                    problems.setdefault(problem.field, problem.reason)
+        raise InvalidRecord("; ".join(f"{field or 'record'}: {reason}" for field, reason in problems.items()), problems)
+
     def read_record(self, kind: RecordKind | str, record_id: str) -> tuple[dict[str, Any] | None, int | None]:
         """A stored record (None if absent) with its revision, read from one version of the register."""
         return self._context.file.record_with_revision(str(kind), record_id)
@@ -284,6 +309,15 @@ class RegisterService:
 
     def exposure(self, as_of: date | None = None) -> dict[str, Any]:
         return self._standings.exposure(as_of)
+
+    def overdue_actions(self, as_of: date | None = None) -> list[OverdueAction]:
+        """Planned actions not done by their due date, over risks not closed (longest overdue first)."""
+        return self._standings.overdue_actions(as_of)
+
+    def expiring_acceptances(self, as_of: date | None = None, within_days: int = ACCEPTANCE_WARNING_DAYS,
+                             ) -> list[ExpiringAcceptance]:
+        """Accepted risks whose acceptance has expired or expires within `within_days` (most expired first)."""
+        return self._standings.expiring_acceptances(as_of, within_days)
 
     def attention(self, as_of: date | None = None, *, tally: RiskTally | None = None,
                   partners: dict[str, PartnerStanding] | None = None,

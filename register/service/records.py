@@ -7,7 +7,8 @@ audited the same way whichever front end asked for it.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Iterator
+from datetime import date
+from typing import Any, Callable, Iterator, Mapping
 
 from pydantic import BaseModel, ValidationError
 
@@ -173,6 +174,23 @@ class Records:
                 self._screening.record_run(tx, trigger="save", only={record_id})  # re-screen what changed
         return status, record
 
+    def references(self, kind: RecordKind, record_id: str) -> list[str]:
+        """The ids of the records that refer to this one (risks, ties, kept reviews): a record
+        with any cannot be deleted (a supplier can be offboarded instead)."""
+        return _dependants(kind, record_id, self._context.stored)
+
+    def offboard(self, supplier_id: str, *, on: date | None = None, revision: int | None = None) -> tuple[str, BaseModel]:
+        """Mark a supplier offboarded on `on` (default today): it leaves the active views and
+        exposure figures and keeps its record, risks, reviews and history."""
+        with self._context.transaction() as tx:
+            stored = tx.get(RecordKind.suppliers.value, supplier_id)
+            if stored is None:
+                raise RecordNotFound(f"no supplier with id {supplier_id!r}")
+            fields = {**stored, "status": "offboarded", "offboarded_on": (on or self._context.today()).isoformat()}
+            record = self.validate(RecordKind.suppliers, fields, tx)
+            status = tx.put(RecordKind.suppliers.value, supplier_id, stored_form(record), expected_revision=revision)
+        return status, record
+
     def adopt_method(self, method: Method) -> bool:
         """Make `method` the register's scoring method, keeping the current one among its previous
         methods: stored risks keep the version that scored them (and verify recomputes them with
@@ -193,7 +211,7 @@ class Records:
                 tx.require_revision(kind.value, record_id, revision)
             if tx.get(kind.value, record_id) is None:
                 raise RecordNotFound(f"no {kind.value[:-1]} with id {record_id!r}")
-            users = _dependants(kind, record_id, tx)
+            users = _dependants(kind, record_id, tx.records)
             if users:
                 raise RegisterError(f"{record_id} is still referenced by {', '.join(users[:5])}{' …' if len(users) > 5 else ''}; remove those first")
             tx.delete(kind.value, record_id)
@@ -227,16 +245,17 @@ class Records:
         return problems
 
 
-def _dependants(kind: RecordKind, record_id: str, tx: Transaction) -> list[str]:
+def _dependants(kind: RecordKind, record_id: str, records: Callable[[str], Mapping[str, Any]]) -> list[str]:
+    """The ids of the records that refer to this one (`records(table)` reads a table)."""
     if kind not in (RecordKind.suppliers, RecordKind.interconnections):
         return []
     subject_type = "supplier" if kind is RecordKind.suppliers else "interconnection"
-    users = [rid for table in (RecordKind.risks.value, RecordKind.incidents.value) for rid, r in sorted(tx.records(table).items())
+    users = [rid for table in (RecordKind.risks.value, RecordKind.incidents.value) for rid, r in sorted(records(table).items())
              if r["subject_type"] == subject_type and r["subject_id"] == record_id]
     if kind is RecordKind.suppliers:
-        users += [iid for iid, r in sorted(tx.records(RecordKind.interconnections.value).items())
+        users += [iid for iid, r in sorted(records(RecordKind.interconnections.value).items())
                   if record_id in r.get("ict_suppliers", [])]
     # The kept results of partner reviews (ISO 28001 4.5) keep their subject.
-    users += [rid for rid, r in sorted(tx.records(REVIEWS_TABLE).items())
+    users += [rid for rid, r in sorted(records(REVIEWS_TABLE).items())
               if r["subject_type"] == subject_type and r["subject_id"] == record_id]
     return users

@@ -30,7 +30,15 @@ from register.domain.scoring import countermeasure_credit
 from register.domain.cyber import CyberReviewStanding
 from register.domain.exposure import exposure as exposure_of
 from register.domain.incidents import reassessment_due
-from register.domain.models import ID_FIELDS, RecordKind
+from register.domain.lifecycle import (
+    ACCEPTANCE_WARNING_DAYS,
+    ExpiringAcceptance,
+    OverdueAction,
+    expiring_acceptances,
+    overdue_actions,
+    risk_overdue_actions,
+)
+from register.domain.models import ID_FIELDS, RecordKind, SupplierStatus
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import RiskStanding
 from register.errors import InvalidStoredRecord
@@ -93,6 +101,16 @@ class Standings:
         with self._context.naming_invalid(RecordKind.risks):
             return tally_risks(self._context.stored(RecordKind.risks).values(), self._context.method,
                                as_of or self._context.today())
+
+    def overdue_actions(self, as_of: date | None = None) -> list[OverdueAction]:
+        """Planned actions not done by their due date (risks not closed), on `as_of` (default today)."""
+        return overdue_actions(self._context.stored(RecordKind.risks).values(), as_of or self._context.today())
+
+    def expiring_acceptances(self, as_of: date | None = None, within_days: int = ACCEPTANCE_WARNING_DAYS,
+                             ) -> list[ExpiringAcceptance]:
+        """Accepted risks whose acceptance has expired or expires within `within_days` of `as_of`."""
+        return expiring_acceptances(self._context.stored(RecordKind.risks).values(), as_of or self._context.today(),
+                                    within_days)
 
     def attention(self, as_of: date | None = None, *, tally: RiskTally | None = None,
                   partners: dict[str, PartnerStanding] | None = None,
@@ -157,6 +175,7 @@ class Standings:
                 row["worst_residual_score"] = worst.get((subject_type, row[id_field]))
             if kind is RecordKind.risks:
                 row.update(acceptance_standing(record.acceptance, record.residual_band, method, today).as_dict())
+                row["overdue_actions"] = len(risk_overdue_actions(row, today))
                 scored_with = method_of_version(record.method_version, method, previous) or method
                 row["countermeasure_credit"] = [
                     countermeasure_credit(cm, scored_with, record.assessed_on, record.consequences).as_dict()
@@ -198,7 +217,9 @@ class Standings:
                    "partner_evidence": supplier.get("partner_evidence", "")}
 
     def exposure(self, as_of: date | None = None) -> dict[str, Any]:
-        suppliers = [record for _, record in self._context.stored_records(RecordKind.suppliers)]
+        # Offboarded suppliers keep their history but are no longer part of the exposure.
+        suppliers = [record for _, record in self._context.stored_records(RecordKind.suppliers)
+                     if record.status is not SupplierStatus.offboarded]
         interconnections = [record for _, record in self._context.stored_records(RecordKind.interconnections)]
         status = {supplier_id: s.status.value for supplier_id, s in self.partner_standings(as_of).items()}
         return exposure_of(suppliers, interconnections, self._screening.hits(), status, self.headlines())

@@ -32,9 +32,10 @@ from register.errors import (
 )
 from register.store import audit
 from register.store.canonical import canonical_bytes
+from register.store.migrations import RECORD_UPGRADES, upgraded
 from register.store.postgres_schema import NOTIFY_CHANNEL, PARTITIONED_KINDS, roles_sql, schema_sql
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_TABLE = "register"
 META_ID = "meta"
 DEFAULT_SCHEMA = "register"
@@ -45,9 +46,19 @@ SEEN_LIMIT = 100_000  # committed records a transaction keeps at most (bounded m
 LOCK_TIMEOUT = "30s"  # as long as the file store waits for its lock
 URL_PREFIXES = ("postgresql://", "postgres://")
 
-# Migrations from schema version N to N + 1, each given an open connection inside the chain
-# lock; the same hook as the file store's MIGRATIONS. The meta record then stores the new version.
-MIGRATIONS: dict[int, Callable[[psycopg.Connection], None]] = {}
+# Migrations from schema version N to N + 1, each given the open transaction (inside the chain
+# lock); the same steps as the file store's MIGRATIONS (store/migrations.py), written with
+# their audit entries. The meta record then stores the new version.
+def _migrate_records(version: int) -> Callable[[PostgresTransaction], None]:
+    def step(tx: PostgresTransaction) -> None:
+        for table in sorted(RECORD_UPGRADES.get(version, {})):
+            for record_id, _, after in upgraded(version, table, tx.records(table)):
+                tx.put(table, record_id, after)
+
+    return step
+
+
+MIGRATIONS: dict[int, Callable[[PostgresTransaction], None]] = {version: _migrate_records(version) for version in RECORD_UPGRADES}
 
 
 def is_postgres_url(location: object) -> bool:
@@ -397,7 +408,7 @@ class PostgresRegister:
             while current < SCHEMA_VERSION:
                 if current not in MIGRATIONS:
                     raise RegisterCorrupt(f"{self.location} has schema version {current}, which no register program wrote")
-                MIGRATIONS[current](tx._connection)
+                MIGRATIONS[current](tx)
                 current += 1
             tx.put(META_TABLE, META_ID, {**meta, "schema_version": current})
 

@@ -26,9 +26,10 @@ from tinydb.table import Table
 from register.errors import RegisterBusy, RegisterCorrupt, RegisterError, RegisterExists, RegisterNotFound, StaleRecord
 from register.store import audit
 from register.store.canonical import EncodedDocument, canonical_bytes, document_stream, record_line
+from register.store.migrations import MIGRATION_ACTOR, RECORD_UPGRADES, upgraded
 from register.store.layout import FileExtents, LazyRecords, Repeat, index_document, parse_document, repeats_in
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 META_TABLE = "register"
 META_ID = "meta"
 LOCK_TIMEOUT_SECONDS = 30.0
@@ -38,8 +39,38 @@ Document_ = dict[str, dict[str, dict[str, Any]]]
 # Read entry by entry only when verifying or exporting: kept encoded until then.
 LAZY_TABLES = frozenset({audit.AUDIT_TABLE})
 
+
+
+def _migrate_records(version: int) -> Any:
+    """The document step from `version`: the records `store.migrations` changes and the meta
+    record's new schema version, each with an audit entry chained after the last (in the
+    order the PostgreSQL store writes them), stamped with the last entry's time so every
+    reader of the same file derives the same entries and revisions."""
+    def step(data: Document_) -> Document_:
+        log = data.setdefault(audit.AUDIT_TABLE, {})
+        seq = len(log)
+        last = log.get(audit.seq_key(seq)) if seq else None
+        at = last.get("at", "") if isinstance(last, dict) else ""
+        changes = [(table, *change) for table in RECORD_UPGRADES.get(version, {})
+                   for change in upgraded(version, table, data.get(table, {}))]
+        meta = data.get(META_TABLE, {}).get(META_ID)
+        if isinstance(meta, dict):
+            changes.append((META_TABLE, META_ID, meta, {**meta, "schema_version": version + 1}))
+        prev = audit.head(log)
+        for table, record_id, before, after in sorted(changes, key=lambda change: (change[0], change[1])):
+            seq += 1
+            entry, _ = audit.make_entry(seq=seq, prev=prev, at=at, actor=MIGRATION_ACTOR, kind=table,
+                                        record_id=record_id, before=before, after=after)
+            prev = entry["hash"]
+            data[table][record_id] = after
+            log[audit.seq_key(seq)] = entry
+        return data
+
+    return step
+
+
 # Migrations from schema version N to N + 1, applied on read; a write stores the new version.
-MIGRATIONS: dict[int, Any] = {}
+MIGRATIONS: dict[int, Any] = {version: _migrate_records(version) for version in RECORD_UPGRADES}
 
 
 class _RecordTable(Table):

@@ -48,6 +48,21 @@ class RecordDeleted(Message):
         self.record_id = record_id
 
 
+class ReferencesChecked(Message):
+    def __init__(self, kind: RecordKind, record_id: str, revision: int | None, references: list[str]) -> None:
+        super().__init__()
+        self.kind = kind
+        self.record_id = record_id
+        self.revision = revision
+        self.references = references
+
+
+class SupplierOffboarded(Message):
+    def __init__(self, supplier_id: str) -> None:
+        super().__init__()
+        self.supplier_id = supplier_id
+
+
 class RegisterApp(ReportsWorkerFailures, App[None]):
     TITLE = "register"
     CSS_PATH = ["app.tcss", "widgets/virtual_table.tcss", "widgets/dashboard.tcss", "screens/forms.tcss"]
@@ -137,6 +152,8 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
             browser.load(message.snapshot)
         self.query_one(Dashboard).load(message.snapshot)
         counts = ", ".join(f"{t.total:,} {k.value}" for k, t in message.snapshot.tables.items())
+        if message.snapshot.offboarded:
+            counts += f" ({message.snapshot.offboarded:,} offboarded suppliers not shown)"
         self.sub_title = f"{message.snapshot.name} — {self.db_name}"
         self.query_one("#status-line", Label).update(f"{counts} · method {message.snapshot.method.method_version} · ? help · ctrl+p commands")
         if first:
@@ -156,6 +173,27 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         gc.collect()
         gc.freeze()
         gc.enable()
+
+    async def action_quit(self) -> None:
+        """Quit; when a form or a review holds unsaved work, ask first (ctrl+q again, or y, quits)."""
+        from register.tui.screens.confirm import ConfirmScreen
+
+        if isinstance(self.screen, ConfirmScreen) and getattr(self.screen, "quitting", False):
+            self.exit()
+            return
+        unsaved = [screen for screen in self.screen_stack if getattr(screen, "has_unsaved_changes", lambda: False)()]
+        if not unsaved:
+            self.exit()
+            return
+        where = "; ".join(str(getattr(screen, "unsaved_title", type(screen).__name__)) for screen in unsaved)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        question = ConfirmScreen(f"Unsaved changes: {where}. Quit and lose them? (n or escape goes back; ctrl+s there saves)")
+        question.quitting = True  # type: ignore[attr-defined]
+        self.push_screen(question, answered)
 
     def on_problem(self, message: Problem) -> None:
         self.query_one("#status-line", Label).update(message.text)
@@ -312,19 +350,62 @@ class RegisterApp(ReportsWorkerFailures, App[None]):
         self.push_screen(AssessmentScreen(self.service, self.snapshot, subject=subject), self._after_save)
 
     def action_delete(self) -> None:
+        """Delete the highlighted record: its references are checked first (in a worker), so
+        a record still in use is never offered for deletion; a supplier can be offboarded."""
         current = self._current_record()
         if not self._has_register() or current is None:
             return
         kind, record_id, _ = current
-        from register.tui.screens.confirm import ConfirmScreen
-
         revision = self.snapshot.revisions[kind].get(record_id, 0) if self.snapshot else None
+        self.check_references(kind, record_id, revision)
 
-        def answered(yes: bool | None) -> None:
-            if yes:
+    @background("references")
+    def check_references(self, kind: RecordKind, record_id: str, revision: int | None) -> None:
+        assert self.service is not None
+        self.post_message(ReferencesChecked(kind, record_id, revision, self.service.references(kind, record_id)))
+
+    def on_references_checked(self, message: ReferencesChecked) -> None:
+        from register.tui.screens.choice import ChoiceScreen
+
+        kind, record_id, revision, users = message.kind, message.record_id, message.revision, message.references
+        noun = kind.value[:-1]
+        named = ", ".join(users[:6]) + (f" and {len(users) - 6} more" if len(users) > 6 else "")
+        today = self.snapshot.today.isoformat() if self.snapshot else ""
+        offboard_note = (f"Offboarding marks it offboarded on {today}: it leaves the active views and exposure "
+                         "figures, and keeps its risks, reviews and history.")
+
+        def answered(answer: str | None) -> None:
+            if answer == "delete":
                 self.delete_record(kind, record_id, revision)
+            elif answer == "offboard":
+                self.offboard_supplier(record_id, revision)
 
-        self.push_screen(ConfirmScreen(f"Delete {kind.value[:-1]} {record_id}? The deletion is recorded in the audit log."), answered)
+        if users and kind is not RecordKind.suppliers:
+            self.notify(f"{record_id} cannot be deleted: {named} refer to it. Change or delete those first.",
+                        severity="warning", timeout=8)
+            return
+        if users:
+            self.push_screen(ChoiceScreen(
+                f"{record_id} cannot be deleted: {named} refer to it. Offboard it instead? {offboard_note}",
+                [("offboard", "o", "Offboard", "warning"), ("cancel", "n", "Cancel", "primary")]), answered)
+            return
+        choices = [("delete", "y", "Delete", "error")]
+        question = f"Delete {noun} {record_id}? The deletion is recorded in the audit log."
+        if kind is RecordKind.suppliers:
+            choices.append(("offboard", "o", "Offboard instead", "warning"))
+            question += f" Or offboard it: {offboard_note}"
+        choices.append(("cancel", "n", "Cancel", "primary"))
+        self.push_screen(ChoiceScreen(question, choices), answered)
+
+    @background("save")
+    def offboard_supplier(self, supplier_id: str, revision: int | None) -> None:
+        assert self.service is not None
+        self.service.offboard(supplier_id, revision=revision)
+        self.post_message(SupplierOffboarded(supplier_id))
+
+    def on_supplier_offboarded(self, message: SupplierOffboarded) -> None:
+        self.notify(f"{message.supplier_id} offboarded: its history is kept")
+        self.load_register()
 
     @background("save")
     def delete_record(self, kind: RecordKind, record_id: str, revision: int | None = None) -> None:

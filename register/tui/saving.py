@@ -81,6 +81,23 @@ class RecordForm(ReportsWorkerFailures, Screen[str | None]):
     def record_id(self) -> str | None:
         return None
 
+    # --- unsaved work (ctrl+q asks before losing it) -------------------------------------------
+    _baseline: dict[str, Any] | None = None
+
+    def on_mount(self) -> None:
+        # What the form holds once laid out: a change from it is unsaved work.
+        self.call_after_refresh(self.mark_saved)
+
+    def mark_saved(self) -> None:
+        self._baseline = self.fields()
+
+    def has_unsaved_changes(self) -> bool:
+        return self._baseline is not None and self.fields() != self._baseline
+
+    @property
+    def unsaved_title(self) -> str:
+        return f"{self.kind.value[:-1]} {self.record_id}" if self.record_id else f"a new {self.kind.value[:-1]}"
+
     async def show_record(self, record: dict[str, Any]) -> None:
         """Fill the form from a stored record (after a reload)."""
 
@@ -95,6 +112,7 @@ class RecordForm(ReportsWorkerFailures, Screen[str | None]):
 
     @background("save")
     def save_record(self, kind: RecordKind, fields: dict[str, Any], revision: int | None) -> None:
+        fields = self.service.read_form(kind, fields)  # typed numbers and dates, read as an import reads them
         status, record = self.service.save(kind, fields, revision=revision)
         self.post_message(RecordSaved(kind, str(getattr(record, ID_FIELDS[kind])), status))
 
@@ -136,6 +154,7 @@ class RecordForm(ReportsWorkerFailures, Screen[str | None]):
             return
         self.revision = message.revision
         await self.show_record(message.record)
+        self.call_after_refresh(self.mark_saved)
         self.notify(f"{self.record_id}: newer values loaded")
 
     def action_overwrite(self) -> None:

@@ -16,7 +16,7 @@ from register.domain.acceptance import AcceptanceStanding, acceptance_standing
 from register.domain.cyber import CyberReviewStanding
 from register.domain.dashboard import HEAT_MODES, OVERDUE, AttentionEntry, BandCounts, RiskTally
 from register.domain.method import Method
-from register.domain.models import RecordKind
+from register.domain.models import RecordKind, is_active_supplier
 from register.domain.partners import PartnerStanding
 from register.domain.scoring import band_for
 from register.service import SCREENING_DECISIONS_TABLE, RegisterService
@@ -69,6 +69,8 @@ class RegisterSnapshot:
     # Screening hits of the latest run by supplier id, and each supplier's partner standing.
     hits: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     standings: dict[str, PartnerStanding] = field(default_factory=dict)
+    # Suppliers offboarded: kept in `stored`, left out of the suppliers table.
+    offboarded: int = 0
     # Each supplier's cyber-security review standing, and each accepted risk's acceptance standing.
     cyber: dict[str, CyberReviewStanding] = field(default_factory=dict)
     acceptances: dict[str, AcceptanceStanding] = field(default_factory=dict)
@@ -90,7 +92,11 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
     cyber = service.cyber_review_standings(today)
     acceptances = {risk_id: acceptance_standing(data["acceptance"], data.get("residual_band"), method, today)
                    for risk_id, data in stored[RecordKind.risks].items() if data.get("acceptance")}
-    tables = {kind: build_table(kind, stored[kind], method, headlines=headlines, hits=hits, standings=standings,
+    # Offboarded suppliers leave the active views; their records stay in `stored` (history,
+    # names of their risks' subjects).
+    active = {kind: stored[kind] for kind in RecordKind}
+    active[RecordKind.suppliers] = {i: r for i, r in stored[RecordKind.suppliers].items() if is_active_supplier(r)}
+    tables = {kind: build_table(kind, active[kind], method, headlines=headlines, hits=hits, standings=standings, as_of=today,
                                 acceptances=acceptances, reassessment=reassessment)
               for kind in RecordKind}
     return RegisterSnapshot(
@@ -105,6 +111,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
                                                     acceptances=acceptances)),
         hits=hits,
         standings=standings,
+        offboarded=len(stored[RecordKind.suppliers]) - len(active[RecordKind.suppliers]),
         cyber=cyber,
         acceptances=acceptances,
     )
@@ -131,7 +138,7 @@ def _extra_hemispheric_exposure(suppliers: dict[str, dict[str, Any]], headlines:
     found = []
     for supplier_id, record in suppliers.items():
         headline = headlines.get(("supplier", supplier_id))
-        if headline is None or not extra_hemispheric(record):
+        if headline is None or not extra_hemispheric(record) or not is_active_supplier(record):
             continue
         countries = record.get("hq_country", "")
         if record.get("parent_country") and record["parent_country"] != countries:

@@ -8,11 +8,13 @@ only reads them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any, Callable, Iterable, Sequence
 
 from register.domain.adversaries import adversary_basis
 from register.domain.dashboard import dependency_headline
+from register.domain.lifecycle import risk_attention
 from register.domain.acceptance import AcceptanceStanding
 from register.domain.geography import country_name, outside_the_americas
 from register.domain.labels import Category, category_label
@@ -276,7 +278,7 @@ SUBJECT_TYPES = {RecordKind.suppliers: "supplier", RecordKind.interconnections: 
 def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Method, *,
                 headlines: dict[tuple[str, str], tuple[int, str]] | None = None,
                 hits: dict[str, list[dict[str, Any]]] | None = None,
-                standings: dict[str, PartnerStanding] | None = None,
+                standings: dict[str, PartnerStanding] | None = None, as_of: date | None = None,
                 acceptances: dict[str, AcceptanceStanding] | None = None,
                 reassessment: dict[str, list[str]] | None = None) -> TableData:
     """The table of one kind from the stored records (`service.stored(kind)`), in id order.
@@ -285,7 +287,9 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
     residual score and band); suppliers a screening column from `hits`
     (`service.screening_hits()`) and a partner column from `standings`
     (`service.partner_standings()`) when those are given; risks a re-assessment column from
-    `reassessment` (`service.reassessment_due()`: risk id → the incidents it awaits)."""
+    `reassessment` (`service.reassessment_due()`: risk id → the incidents it awaits), and an
+    attention column (overdue planned actions, expired or expiring acceptance) on `as_of` when
+    it is given."""
     ids = sorted(stored)
     records = [stored[i] for i in ids]
     narrow = NARROW | ({"Name": SUPPLIER_NAME_WIDTH} if kind is RecordKind.suppliers else {})
@@ -311,6 +315,10 @@ def build_table(kind: RecordKind, stored: dict[str, dict[str, Any]], method: Met
                 if reassessment.get(risk_id):
                     status.cells[index] = f"{status.cells[index]} (reassess)"
             status.width = min(max(status.width, *(len(c) for c in status.cells[:2000])), 30)
+        if as_of is not None:
+            # What needs doing, right after the status it qualifies.
+            at = next(i for i, c in enumerate(columns) if c.title == "Status") + 1
+            columns.insert(at, _flag_column("Attention", [risk_attention(r, as_of) for r in records], 18))
     elif kind in SUBJECT_TYPES:
         worst = headlines or {}
         subject_type = SUBJECT_TYPES[kind]

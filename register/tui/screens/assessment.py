@@ -16,11 +16,13 @@ from textual.content import Content
 from textual.suggester import SuggestFromList
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
-from register.domain.models import SCORE_FIELDS, Countermeasure, CountermeasureType, RecordKind
+from register.domain.field_labels import field_label
+from register.domain.models import SCORE_FIELDS, Countermeasure, CountermeasureType, RecordKind, is_active_supplier
 from register.domain.scoring import Assessment, assess, review_due
 from register.domain.text import terminal_safe
 from register.service import RegisterService
 from register.tui.saving import RecordForm
+from register.tui.screens.lifecycle import LifecycleSection
 from register.tui.snapshot import RegisterSnapshot
 from register.tui.threats import scenarios_for, threat_library
 
@@ -76,6 +78,7 @@ class AssessmentScreen(RecordForm):
     BINDINGS = [
         Binding("ctrl+s", "save", "Save", priority=True),
         Binding("ctrl+n", "add_countermeasure", "Add countermeasure", priority=True),
+        Binding("ctrl+t", "add_action", "Add action", priority=True),
         Binding("escape", "cancel", "Cancel"),
     ]
 
@@ -88,6 +91,8 @@ class AssessmentScreen(RecordForm):
         self.subject = subject or ((risk["subject_type"], risk["subject_id"]) if risk else ("supplier", ""))
         # Cross-references of the library scenario last chosen (None: keep the risk's own).
         self.criteria_refs: list[str] | None = None
+        # Per subject type: (id, name, folded "id name") for searching subjects by name.
+        self._subject_index: dict[str, list[tuple[str, str, str]]] = {}
 
     # --- layout --------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -100,30 +105,30 @@ class AssessmentScreen(RecordForm):
         with Horizontal(id="assessment-body"):
             with VerticalScroll(id="assessment-form"):
                 with Horizontal(classes="form-row"):
-                    yield Label("risk_id", classes="field-label")
+                    yield Label("Risk id", classes="field-label")
                     yield Input(risk.get("risk_id", self._next_risk_id()), id="field-risk_id", classes="field-input", compact=True, disabled=bool(risk))
                     yield Label("", id="error-risk_id", classes="field-error")
                 with Horizontal(classes="form-row"):
-                    yield Label("subject", classes="field-label")
+                    yield Label("Subject", classes="field-label")
                     yield Select([("supplier", "supplier"), ("interconnection", "interconnection")], value=subject_type,
                                  allow_blank=False, id="field-subject_type", classes="field-input", compact=True)
-                    yield Input(subject_id, id="field-subject_id", classes="field-input", compact=True, placeholder="id",
+                    yield Input(subject_id, id="field-subject_id", classes="field-input", compact=True, placeholder="id or part of a name",
                                 suggester=SuggestFromList(self._subject_ids(subject_type), case_sensitive=False))
                     yield Label("", id="error-subject_id", classes="field-error")
                 yield Label("", id="subject-name", classes="hint")
                 with Horizontal(classes="form-row"):
-                    yield Label("library", classes="field-label")
+                    yield Label("Threat library", classes="field-label")
                     yield Select(self._scenario_options(subject_type), id="scenario-library", classes="field-input", compact=True,
                                  prompt="threat scenario library…")
                 yield Label("", id="scenario-source", classes="hint")
                 for name, placeholder in (("scenario", "threat scenario"), ("threat_source", "threat source"),
                                           ("vulnerability", "vulnerability exploited")):
                     with Horizontal(classes="form-row"):
-                        yield Label(name, classes="field-label")
+                        yield Label(field_label(RecordKind.risks, name), classes="field-label")
                         yield Input(risk.get(name, ""), id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
                 with Horizontal(classes="form-row"):
-                    yield Label("likelihood", classes="field-label")
+                    yield Label("Likelihood", classes="field-label")
                     yield Select([(f"{lvl.value} {lvl.label}", lvl.value) for lvl in method.likelihood_scale],
                                  value=risk.get("likelihood", 3), allow_blank=False, id="field-likelihood", classes="field-input", compact=True)
                     yield Label("", id="error-likelihood", classes="field-error")
@@ -143,13 +148,14 @@ class AssessmentScreen(RecordForm):
                         yield CountermeasureRow(measure)
                 yield Button("Add countermeasure (ctrl+n)", id="add-countermeasure")
                 yield Label("", id="error-countermeasures", classes="field-error")
-                for name, placeholder in (("owner", "risk owner"), ("assessed_on", "YYYY-MM-DD"),
-                                          ("next_review", "YYYY-MM-DD (blank: from the residual band)")):
+                for name, placeholder in (("owner", "risk owner"), ("assessed_on", "2027-12-31 or 31/12/2027"),
+                                          ("next_review", "a date (blank: from the residual band)")):
                     default = risk.get(name) or (self.snapshot.today.isoformat() if name == "assessed_on" else "")
                     with Horizontal(classes="form-row"):
-                        yield Label(name, classes="field-label")
+                        yield Label(field_label(RecordKind.risks, name), classes="field-label")
                         yield Input(default, id=f"field-{name}", classes="field-input", compact=True, placeholder=placeholder)
                         yield Label("", id=f"error-{name}", classes="field-error")
+                yield LifecycleSection(risk, self.snapshot.today, method)
             with Vertical(id="score-panel"):
                 yield Label("Inherent", classes="section-title")
                 yield Static("", id="inherent-score", classes="score")
@@ -182,6 +188,7 @@ class AssessmentScreen(RecordForm):
         measures = self.query_one("#countermeasures", Vertical)
         await measures.remove_children()
         await measures.mount_all([CountermeasureRow(measure) for measure in record.get("countermeasures") or [None]])
+        await self.query_one(LifecycleSection).show_risk(record)
         self._show_subject_name()
         self.rescore()
 
@@ -199,11 +206,44 @@ class AssessmentScreen(RecordForm):
     def _scenario_options(self, subject_type: str) -> list[tuple[str, str]]:
         return [(f"{s.id} {s.title}", s.id) for s in scenarios_for(subject_type)]
 
+    def _subject_matches(self, text: str, limit: int = 5) -> list[tuple[str, str]]:
+        """(id, name) of the subjects whose id or name holds `text` (any case), ids that start
+        with it first; offboarded suppliers are not offered."""
+        subject_type = str(self.query_one("#field-subject_type", Select).value)
+        needle = text.strip().casefold()
+        if not needle:
+            return []
+        index = self._subject_index.get(subject_type)
+        if index is None:
+            stored = self.snapshot.stored[SUBJECT_KINDS[subject_type]]
+            index = self._subject_index[subject_type] = [
+                (record_id, str(record.get("name", "")), f"{record_id}\x00{record.get('name', '')}".casefold())
+                for record_id, record in sorted(stored.items()) if is_active_supplier(record)]
+        starts = [(i, n) for i, n, key in index if key.startswith(needle)]
+        found = starts + [(i, n) for i, n, key in index if needle in key and not key.startswith(needle)]
+        return found[:limit]
+
     def _show_subject_name(self) -> None:
         subject_type = self.query_one("#field-subject_type", Select).value
         subject_id = self.query_one("#field-subject_id", Input).value.strip()
         record = self.snapshot.stored[SUBJECT_KINDS[str(subject_type)]].get(subject_id)
-        self.query_one("#subject-name", Label).update(Content(terminal_safe(record.get("name", "")) if record else ""))
+        if record is not None or not subject_id:
+            shown = record.get("name", "") if record else ""
+        else:
+            matches = self._subject_matches(subject_id)
+            shown = ("; ".join(f"{i} {n}" for i, n in matches) + f" — enter picks {matches[0][0]}") if matches \
+                else f"no {subject_type} has {subject_id!r} in its id or name"
+        self.query_one("#subject-name", Label).update(Content(terminal_safe(shown)))
+
+    @on(Input.Submitted, "#field-subject_id")
+    def _pick_subject(self, event: Input.Submitted) -> None:
+        """Enter on a name (or part of one) takes the first subject it matches."""
+        subject_type = str(self.query_one("#field-subject_type", Select).value)
+        if event.value.strip() in self.snapshot.stored[SUBJECT_KINDS[subject_type]]:
+            return
+        matches = self._subject_matches(event.value)
+        if matches:
+            event.input.value = matches[0][0]
 
     def _consequences(self) -> dict[str, int]:
         return {c.id: int(self.query_one(f"#field-c_{c.id}", Select).value) for c in self.method.consequence_categories}
@@ -250,6 +290,7 @@ class AssessmentScreen(RecordForm):
             widget.update(f"L{score.likelihood} × C{score.consequence} = {score.score}\n{labels[score.band]}")
             widget.set_classes(f"score band-{score.band}")
         self.query_one("#band-action", Static).update(self.method.band(result.residual.band).action)
+        self.query_one(LifecycleSection).show_band(result.residual.band)
         likelihood = int(self.query_one("#field-likelihood", Select).value)
         self.query_one("#likelihood-description", Label).update(self.method.likelihood_scale[likelihood - 1].description)
 
@@ -289,6 +330,9 @@ class AssessmentScreen(RecordForm):
     async def _add_pressed(self) -> None:
         await self.action_add_countermeasure()
 
+    async def action_add_action(self) -> None:
+        await self.query_one(LifecycleSection).add_action()
+
     def action_cancel(self) -> None:
         self.dismiss(None)
 
@@ -310,6 +354,7 @@ class AssessmentScreen(RecordForm):
             "owner": value("owner"),
             "assessed_on": value("assessed_on") or None,
             "next_review": value("next_review") or self._suggested_review(value("assessed_on")),
+            **self.query_one(LifecycleSection).fields(),
         }
         if self.criteria_refs is not None:
             fields["criteria_refs"] = self.criteria_refs

@@ -416,6 +416,13 @@ class ReviewScreen(ReportsWorkerFailures, Screen[None]):
         self.post_message(ReviewSaved(review, "updated", risk.risk_id, revision))
 
     # --- leaving -------------------------------------------------------------------------------
+    def has_unsaved_changes(self) -> bool:
+        return self.dirty
+
+    @property
+    def unsaved_title(self) -> str:
+        return f"ratings of the review of {self.subject_id}"
+
     def action_close(self) -> None:
         if isinstance(self.focused, Input):
             self.query_one("#checklist", OptionList).focus()

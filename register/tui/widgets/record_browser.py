@@ -8,10 +8,12 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
+from textual.content import Content
 from textual.widgets import Input, Label
 
 from register.domain.models import RecordKind
 from register.tui.snapshot import RegisterSnapshot
+from register.domain.lifecycle import risk_attention
 from register.tui.widgets.detail_pane import DetailPane, acceptance_text, partner_text
 from register.tui.widgets.virtual_table import VirtualTable
 
@@ -136,6 +138,11 @@ class RecordBrowser(Vertical):
         flags = None
         if record is not None and self.kind is RecordKind.suppliers and record_id is not None:
             flags = partner_text(snapshot.standings.get(record_id), snapshot.hits.get(record_id, []), snapshot.cyber.get(record_id))
-        elif record is not None and self.kind is RecordKind.risks and record_id in snapshot.acceptances:
-            flags = acceptance_text(snapshot.acceptances[record_id])
+        elif record is not None and self.kind is RecordKind.risks:
+            attention, tone = risk_attention(record, snapshot.today)  # overdue actions, expiring acceptance
+            if attention:
+                flags = Content.assemble(("attention: ", "bold"), (attention, f"bold ${tone}" if tone else ""), "\n")
+            if record_id in snapshot.acceptances:
+                standing = acceptance_text(snapshot.acceptances[record_id])
+                flags = standing if flags is None else Content.assemble(flags, standing)
         self.query_one(DetailPane).show(self.kind, record, snapshot.method, flags)
