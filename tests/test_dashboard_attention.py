@@ -108,3 +108,33 @@ def test_the_list_is_pure_and_each_provider_is_one_function() -> None:
     facts.cyber = {}
     assert "cyber_reviews_overdue" in [e.key for e in attention(facts)]
     assert attention(facts, providers=[lambda facts: None]) == []
+
+
+def test_overdue_planned_actions_and_ties_with_critical_dependencies(service: RegisterService) -> None:
+    before = _by_key(service.attention(AS_OF))
+    assert before["planned_actions_overdue"].count == 0
+    assert before["ties_critical_dependencies"].count == 0
+    service.save(RecordKind.risks, {
+        "risk_id": "RSK-009", "subject_type": "supplier", "subject_id": "SUP-001",
+        "scenario": "The EMS vendor's remote support account is taken over.", "likelihood": 5,
+        "consequences": {"safety": 5, "economic": 5, "environmental": 1, "reputational": 4, "information": 5},
+        "assessed_on": "2026-11-01", "owner": "OT security",
+        "planned_actions": [
+            {"action": "Move vendor access behind the jump host", "owner": "Luis Ortega", "due_on": "2026-10-01"},
+            {"action": "Rotate the shared support password", "owner": "", "due_on": "2026-11-01"},
+            {"action": "Already done", "owner": "Ana", "due_on": "2026-09-01", "done": True},
+        ],
+    })
+    after = _by_key(service.attention(AS_OF))
+    actions = after["planned_actions_overdue"]
+    assert actions.kind == "risks" and actions.ids == ("RSK-009",)
+    overdue_days = (AS_OF - date(2026, 10, 1)).days
+    assert actions.notes == (f"SUP-001: Move vendor access behind the jump host (Luis Ortega), {overdue_days} days overdue (+1 more)",)
+    # IC-EAGLEPASS depends on SUP-001, whose worst open residual is now Critical.
+    ties = after["ties_critical_dependencies"]
+    assert ties.kind == "interconnections" and ties.title == "Ties with Critical dependencies"
+    assert ties.ids == ("IC-EAGLEPASS",) and ties.notes == ("depends on SUP-001: residual 25 critical",)
+    # Without the subjects' headlines the entry is left out rather than shown as none.
+    facts = AttentionFacts(as_of=AS_OF, method=DEFAULT_METHOD, stored={}, hits={}, partners={},
+                           tally=tally_risks([], DEFAULT_METHOD, AS_OF))
+    assert "ties_critical_dependencies" not in [e.key for e in attention(facts)]

@@ -20,6 +20,7 @@ from typing import Any, Callable, Iterable, Mapping, NamedTuple
 
 from register.domain.acceptance import AcceptanceStanding, AcceptanceState, acceptance_standing, acceptance_state
 from register.domain.cyber import CyberReviewStanding, CyberReviewStatus, cyber_review_standing
+from register.domain.lifecycle import OverdueAction, overdue_actions
 from register.domain.method import Method
 from register.domain.partners import PartnerStanding, PartnerStatus, partner_standing
 from register.domain.scoring import RiskStanding, review_due
@@ -345,6 +346,8 @@ class AttentionFacts:
     cyber: Mapping[str, CyberReviewStanding] | None = None
     # Each accepted risk's acceptance standing, when the caller has them (else judged here).
     acceptances: Mapping[str, AcceptanceStanding] | None = None
+    # (subject type, id) → worst open residual (score, band); None: ties' dependencies unknown.
+    headlines: Mapping[tuple[str, str], tuple[int, str]] | None = None
 
     def records(self, kind: str) -> Mapping[str, Mapping[str, Any]]:
         return self.stored.get(kind, {})
@@ -438,6 +441,35 @@ def cyber_reviews_missing(facts: AttentionFacts) -> AttentionEntry | None:
     return _entry("cyber_reviews_missing", "Cyber reviews never done", "suppliers", found)
 
 
+def overdue_planned_actions(facts: AttentionFacts) -> AttentionEntry:
+    """Risks not closed with a planned action past its due date and not ticked done."""
+    by_risk: dict[str, list[OverdueAction]] = defaultdict(list)
+    for action in overdue_actions(facts.records("risks").values(), facts.as_of):
+        by_risk[action.risk_id].append(action)
+    found = []
+    for risk_id in sorted(by_risk, key=lambda r: (-by_risk[r][0].days_overdue, r)):
+        actions = by_risk[risk_id]
+        first = actions[0]
+        owner = f" ({first.owner})" if first.owner else ""
+        more = f" (+{len(actions) - 1} more)" if len(actions) > 1 else ""
+        found.append((risk_id, f"{first.subject_id}: {first.action}{owner}, {first.days_overdue} days overdue{more}"))
+    return _entry("planned_actions_overdue", "Planned actions overdue", "risks", found)
+
+
+def critical_dependency_ties(facts: AttentionFacts) -> AttentionEntry | None:
+    """Interconnections that depend on an ICT supplier whose worst open residual is in the
+    method's top band: the tie inherits it whatever its own figure says."""
+    if facts.headlines is None:
+        return None
+    top_band = facts.method.bands[-1]
+    found = []
+    for tie_id, tie in sorted(facts.records("interconnections").items()):
+        inherited = dependency_headline(tie.get("ict_suppliers") or [], facts.headlines, facts.method)
+        if inherited is not None and inherited[1] == top_band.id:
+            found.append((tie_id, f"depends on {inherited[2]}: residual {inherited[0]} {inherited[1]}"))
+    return _entry("ties_critical_dependencies", f"Ties with {top_band.label} dependencies", "interconnections", found)
+
+
 ATTENTION_PROVIDERS: tuple[Callable[[AttentionFacts], AttentionEntry | None], ...] = (
     unresolved_screening_hits,
     confirmed_screening_hits,
@@ -445,6 +477,8 @@ ATTENTION_PROVIDERS: tuple[Callable[[AttentionFacts], AttentionEntry | None], ..
     cyber_reviews_overdue,
     cyber_reviews_missing,
     lapsed_acceptances,
+    overdue_planned_actions,
+    critical_dependency_ties,
     overdue_risk_reviews,
     top_risks,
 )

@@ -323,11 +323,13 @@ class RegisterService:
                   partners: dict[str, PartnerStanding] | None = None,
                   hits: dict[str, list[dict[str, Any]]] | None = None,
                   cyber: dict[str, CyberReviewStanding] | None = None,
-                  acceptances: dict[str, AcceptanceStanding] | None = None) -> list[AttentionEntry]:
+                  acceptances: dict[str, AcceptanceStanding] | None = None,
+                  headlines: dict[tuple[str, str], tuple[int, str]] | None = None) -> list[AttentionEntry]:
         """The dashboard's attention list on `as_of` (default today): unresolved screening
-        hits, overdue reviews, top risks…, each naming the records behind it."""
+        hits, overdue reviews and actions, ties with Critical dependencies, top risks…, each
+        naming the records behind it."""
         return self._standings.attention(as_of, tally=tally, partners=partners, hits=hits, cyber=cyber,
-                                         acceptances=acceptances)
+                                         acceptances=acceptances, headlines=headlines)
 
     # --- screening -----------------------------------------------------------------------------
     def screening_lists(self) -> list[ScreeningList]:

@@ -116,10 +116,11 @@ class Standings:
                   partners: dict[str, PartnerStanding] | None = None,
                   hits: dict[str, list[dict[str, Any]]] | None = None,
                   cyber: dict[str, CyberReviewStanding] | None = None,
-                  acceptances: dict[str, AcceptanceStanding] | None = None) -> list[AttentionEntry]:
+                  acceptances: dict[str, AcceptanceStanding] | None = None,
+                  headlines: dict[tuple[str, str], tuple[int, str]] | None = None) -> list[AttentionEntry]:
         """What needs attention on `as_of` (default today), each entry naming its records
         (domain.dashboard.attention). A caller that has the tally, partner or cyber review
-        standings, hits or acceptance standings of the same register and date already passes
+        standings, hits, acceptance standings or headlines of the same register and date already passes
         them, so nothing is computed twice."""
         as_of = as_of or self._context.today()
         facts = AttentionFacts(
@@ -130,6 +131,7 @@ class Standings:
             tally=self.risk_tally(as_of) if tally is None else tally,
             cyber=self.cyber_review_standings(as_of) if cyber is None else cyber,
             acceptances=acceptances,
+            headlines=self.headlines() if headlines is None else headlines,
         )
         return attention(facts)
 

@@ -108,7 +108,7 @@ def take_snapshot(service: RegisterService) -> RegisterSnapshot:
         revisions=revisions,
         dashboard=build_dashboard(tally, stored, headlines,
                                   service.attention(today, tally=tally, partners=standings, hits=hits, cyber=cyber,
-                                                    acceptances=acceptances)),
+                                                    acceptances=acceptances, headlines=headlines)),
         hits=hits,
         standings=standings,
         offboarded=len(stored[RecordKind.suppliers]) - len(active[RecordKind.suppliers]),
